@@ -1,0 +1,104 @@
+# davy - one plain Makefile: make, make demo, make test, make deps, make fuzz,
+# make bench, make clean. Objects are listed explicitly; -MMD tracks headers.
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN    := -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
+           -Wmissing-prototypes -Wformat=2 -Wno-unused-parameter -Werror
+PKGS    := libndpi libpcap
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CPPFLAGS := -std=c11 -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS)
+LDLIBS   := $(PKG_LIBS) -lck -lcrypto -lpthread -lm
+
+BUILD   ?= build
+PY      := /usr/bin/python3
+
+PROTO_SRC  := proto/decode.c proto/eth.c proto/vlan.c proto/sll.c proto/null.c \
+              proto/raw.c proto/ppp.c proto/chdlc.c proto/ppi.c proto/mpls.c proto/ipv4.c \
+              proto/ipv6.c proto/tcp.c proto/udp.c proto/icmp.c proto/sctp.c
+SENSOR_SRC := sensor/queue.c sensor/flow.c sensor/classify.c sensor/jbuf.c \
+              sensor/community_id.c sensor/record.c sensor/run.c sensor/cli.c
+MAIN_SRC   := sensor/main.c
+
+LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(PROTO_SRC) $(SENSOR_SRC))
+MAIN_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(MAIN_SRC))
+DAVY     := $(BUILD)/davy
+LIBDAVY  := $(BUILD)/libdavy.a
+
+UNIT_TESTS := test_decode test_flow test_queue test_jbuf test_community_id
+UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
+
+.PHONY: all demo test check deps fuzz bench asan clean test-unit test-golden \
+        test-corpus test-cli test-asan
+
+all: $(DAVY)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c $< -o $@
+
+$(LIBDAVY): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(DAVY): $(MAIN_OBJ) $(LIBDAVY)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIBDAVY)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-missing-prototypes -MMD -MP -o $@ $< $(LIBDAVY) $(LDLIBS) -lcmocka
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- installing what is missing (Debian bookworm packages) -------------
+deps:
+	@sh .ci/deps.sh
+
+# ---- the main job on a shipped capture ----------------------------------
+demo: deps
+	$(MAKE) all
+	@echo "== davy -r pcaps/demo.pcap (records on stdout, summary on stderr)"
+	$(DAVY) -r pcaps/demo.pcap --sensor-name demo
+
+# ---- tests ----------------------------------------------------------------
+# `make test` = install, build, then the whole suite twice: as built, and
+# under AddressSanitizer + UndefinedBehaviorSanitizer; then the fuzzers briefly.
+# Each stage leaves its 'N passed, N failed' in a summary file; the last line
+# of `make test` is their total.
+test: deps
+	@rm -f build/test-summary build/asan/test-summary build/fuzz-summary
+	-$(MAKE) check
+	-$(MAKE) test-asan
+	-$(MAKE) fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-20} DAVY_SUMMARY=$(CURDIR)/build/fuzz-summary
+	@sh tests/total.sh build/test-summary build/asan/test-summary build/fuzz-summary
+
+check: all $(UNIT_BINS)
+	@sh tests/run_all.sh $(BUILD)
+
+test-asan:
+	$(MAKE) check BUILD=build/asan \
+	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined"
+
+# ---- fuzzing (clang's libFuzzer) ------------------------------------------
+FUZZ_TARGETS := fuzz_decode fuzz_pcap
+FUZZ_SECONDS ?= 60
+DAVY_SUMMARY ?=
+FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_SRC := $(PROTO_SRC) $(SENSOR_SRC)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRC)
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRC) $(LDLIBS)
+
+fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
+	@DAVY_SUMMARY=$(DAVY_SUMMARY) sh tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# ---- benchmarks ------------------------------------------------------------
+bench: deps
+	$(MAKE) all
+	@sh bench/run.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,833 @@
+#!/bin/sh
+# bench/run.sh - davy's benchmark: measures davy side by side with reference
+# programs, in one run, on one machine, and writes bench/RESULTS.md.
+#
+# Run from the project root after `make all` (`make bench` does both).
+# It reports numbers; it never fails on slow ones. It exits non-zero only if
+# a measured program crashed or could not run (the report says which).
+#
+# Knobs (environment): DAVY (default build/davy), SHARED (../shared),
+# RUNS_SMALL (3, runs on the corpus), RUNS_SYNTH (2, runs on the synthetic
+# capture), SYNTH_PKTS (3000000), SYNTH_SEED (1), SLICE_PKTS (200000),
+# RESULTS (bench/RESULTS.md), NO_CALLGRIND=1 to skip the instruction counts.
+# See bench/README.md.
+
+set -u
+export LC_ALL=C
+
+cd "$(dirname "$0")/.." || exit 2
+T_START=$(date +%s)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
+# busy and steal CPU ticks of the whole machine, to tell whether other work
+# competed with the bench: busy = user+nice+system+irq+softirq
+cpu_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $9 + 0; exit }' /proc/stat 2>/dev/null; }
+CPU_START=$(cpu_ticks)
+
+DAVY=${DAVY:-build/davy}
+SHARED=${SHARED:-../shared}
+ANCH_SRC=$SHARED/bench
+CORPUS=$SHARED/corpus/ndpi
+ANCH=build/bench-anchors
+WORK=build/bench
+LOGS=$WORK/logs
+CG=$WORK/callgrind
+RESULTS=${RESULTS:-bench/RESULTS.md}
+RUNS_SMALL=${RUNS_SMALL:-3}
+RUNS_SYNTH=${RUNS_SYNTH:-2}
+SYNTH_PKTS=${SYNTH_PKTS:-3000000}
+SYNTH_SEED=${SYNTH_SEED:-1}
+SLICE_PKTS=${SLICE_PKTS:-200000}
+SYNTH=$WORK/synth.pcap
+SLICE=$WORK/slice.pcap
+EMPTY=$WORK/empty.pcap
+RAW=$WORK/raw.tsv
+NOTES=$WORK/notes.txt
+
+mkdir -p "$ANCH" "$WORK" "$LOGS" "$CG"
+rm -f "$LOGS"/* "$CG"/*
+: >"$RAW"
+: >"$NOTES"
+FAILED=0
+
+say() { printf '%s\n' "bench: $*" >&2; }
+note() { printf '%s\n' "$*" >>"$NOTES"; say "$*"; }
+
+# ---------------------------------------------------------------------------
+# 0. prerequisites
+# ---------------------------------------------------------------------------
+if [ ! -x "$DAVY" ]; then
+	say "$DAVY not found: run 'make all' first (or 'make bench')"
+	exit 2
+fi
+
+GNU_TIME=""
+if [ -x /usr/bin/time ] && /usr/bin/time -f '%M' true >/dev/null 2>&1; then
+	GNU_TIME=/usr/bin/time
+else
+	note "GNU time (/usr/bin/time) is missing: install it with 'apt-get install time' (or 'make deps'). Falling back to polling VmHWM in /proc/PID/status every 50 ms: peak RSS is a lower bound and CPU times are approximate."
+fi
+CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+HAVE_NDPIREADER=0
+if have ndpiReader; then HAVE_NDPIREADER=1; else
+	note "ndpiReader not installed (Debian package libndpi-bin): its rows are skipped."
+fi
+
+# ---------------------------------------------------------------------------
+# 1. anchors
+# ---------------------------------------------------------------------------
+HAVE_ANCHORS=0
+if [ -d "$ANCH_SRC" ] && [ -f "$ANCH_SRC/pcap_floor.c" ]; then
+	say "building anchors from $ANCH_SRC into $ANCH"
+	ok=1
+	cc -O2 -o "$ANCH/pcap_floor" "$ANCH_SRC/pcap_floor.c" -lpcap || ok=0
+	# shellcheck disable=SC2046
+	cc -O2 -o "$ANCH/ndpi_min" "$ANCH_SRC/ndpi_min.c" $(pkg-config --cflags --libs libndpi) -lpcap || ok=0
+	cc -O2 -o "$ANCH/gen_synth" "$ANCH_SRC/gen_synth.c" -lpcap -lm || ok=0
+	if [ $ok = 1 ]; then HAVE_ANCHORS=1; else
+		note "building the anchors failed: pcap_floor/ndpi_min rows are skipped."
+		FAILED=1
+	fi
+else
+	note "$ANCH_SRC is absent: anchors (pcap_floor, ndpi_min, gen_synth) skipped."
+fi
+
+# ---------------------------------------------------------------------------
+# measuring one command
+#   timed LOGPREFIX STDOUT_FILE cmd args...
+#   sets T_WALL_NS T_USER T_SYS T_RSS (KiB) T_RC T_SIG
+# ---------------------------------------------------------------------------
+now_ns() { date +%s%N; }
+
+timed() {
+	_log=$1 _out=$2
+	shift 2
+	T_SIG=""
+	if [ -n "$GNU_TIME" ]; then
+		_t0=$(now_ns)
+		"$GNU_TIME" -o "$_log.time" -f 'TIME %e %U %S %M %x' "$@" <"/dev/null" >"$_out" 2>"$_log.err"
+		T_RC=$?
+		_t1=$(now_ns)
+		T_WALL_NS=$((_t1 - _t0))
+		_l=$(grep '^TIME ' "$_log.time" | tail -n 1)
+		T_USER=$(echo "$_l" | cut -d' ' -f3)
+		T_SYS=$(echo "$_l" | cut -d' ' -f4)
+		T_RSS=$(echo "$_l" | cut -d' ' -f5)
+		T_SIG=$(sed -n 's/^Command terminated by signal \([0-9]*\).*/\1/p' "$_log.time")
+		[ -z "$T_SIG" ] && [ "$T_RC" -gt 128 ] && T_SIG=$((T_RC - 128))
+	else
+		_t0=$(now_ns)
+		"$@" <"/dev/null" >"$_out" 2>"$_log.err" &
+		_pid=$!
+		_hwm=0 _ticks=0
+		while [ -r "/proc/$_pid/status" ]; do
+			_st=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$_pid/status" 2>/dev/null)
+			_h=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$_pid/status" 2>/dev/null)
+			[ -n "$_h" ] && [ "$_h" -gt "$_hwm" ] && _hwm=$_h
+			_tk=$(sed 's/^.*) //' "/proc/$_pid/stat" 2>/dev/null | cut -d' ' -f12,13 | tr ' ' '+')
+			[ -n "$_tk" ] && _ticks=$(($_tk))
+			[ "$_st" = Z ] && break
+			sleep 0.05
+		done
+		wait "$_pid"
+		T_RC=$?
+		_t1=$(now_ns)
+		T_WALL_NS=$((_t1 - _t0))
+		T_USER=$(awk -v t="$_ticks" -v h="$CLK_TCK" 'BEGIN { printf "%.2f", t / h }')
+		T_SYS=0
+		T_RSS=$_hwm
+		[ "$T_RC" -gt 128 ] && T_SIG=$((T_RC - 128))
+		echo "FALLBACK wall_ns=$T_WALL_NS cpu_ticks=$_ticks hwm=$_hwm rc=$T_RC" >"$_log.time"
+	fi
+	[ -n "$T_USER" ] || T_USER=0
+	[ -n "$T_SYS" ] || T_SYS=0
+	[ -n "$T_RSS" ] || T_RSS=0
+}
+
+# status of the last timed run of PROG: ok, crash:SIG or exit:RC
+# davy exits 1 when some input was damaged (the corpus has such files): ok.
+run_status() {
+	if [ -n "$T_SIG" ]; then echo "crash:$T_SIG"; return; fi
+	case $1 in
+	davy*) case $T_RC in 0 | 1) echo ok ;; *) echo "exit:$T_RC" ;; esac ;;
+	*) if [ "$T_RC" = 0 ]; then echo ok; else echo "exit:$T_RC"; fi ;;
+	esac
+}
+
+prog_available() {
+	case $1 in
+	pcap_floor | ndpi_min) [ $HAVE_ANCHORS = 1 ] ;;
+	ndpiReader) [ $HAVE_NDPIREADER = 1 ] ;;
+	*) return 0 ;;
+	esac
+}
+
+# run PROG on FILE (for davy_all_*: FILE is a list of captures), once, timed
+run_prog() {
+	_p=$1 _f=$2 _lg=$3
+	_o=$_lg.out
+	case $_p in
+	pcap_floor) set -- "$ANCH/pcap_floor" "$_f" ;;
+	ndpi_min) set -- "$ANCH/ndpi_min" -o /dev/null "$_f" ;;
+	ndpiReader) set -- ndpiReader -i "$_f" -q; _o=/dev/null ;;
+	davy_w1) set -- "$DAVY" --workers 1 -o /dev/null -q --no-progress -r "$_f" ;;
+	davy_w2) set -- "$DAVY" --workers 2 -o /dev/null -q --no-progress -r "$_f" ;;
+	davy_all_w1 | davy_all_w2)
+		if [ $_p = davy_all_w1 ]; then _w=1; else _w=2; fi
+		set -- "$DAVY" --workers $_w -o /dev/null -q --no-progress
+		while IFS= read -r _x; do set -- "$@" -r "$_x"; done <"$_f"
+		;;
+	esac
+	timed "$_lg" "$_o" "$@"
+}
+
+# measure INPUT RUNS GROUPLIST PROGS...
+#   GROUPLIST: lines "group<TAB>file"; every program runs once per group file
+#   per run; runs are interleaved (round-robin over programs) so that drift
+#   hits every program alike. Appends to $RAW:
+#   input group prog run wall_ns user sys rss_kb rc status
+measure() {
+	_in=$1 _runs=$2 _gl=$3
+	shift 3
+	_r=1
+	while [ $_r -le "$_runs" ]; do
+		for _pp in "$@"; do
+			prog_available "$_pp" || continue
+			while IFS='	' read -r _g _file; do
+				run_prog "$_pp" "$_file" "$LOGS/$_in.$_g.$_pp.$_r"
+				_s=$(run_status "$_pp")
+				printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$_in" "$_g" "$_pp" "$_r" \
+					"$T_WALL_NS" "$T_USER" "$T_SYS" "$T_RSS" "$T_RC" "$_s" >>"$RAW"
+				if [ "$_s" != ok ]; then
+					note "FAILED: $_pp on $_in/$_g (run $_r): $_s; see $LOGS/$_in.$_g.$_pp.$_r.err"
+					FAILED=1
+				fi
+				say "$(printf '%-12s %-14s %-11s run %s: %6.3f s  rss %s KiB  %s' "$_in" "$_g" "$_pp" "$_r" \
+					"$(awk -v w="$T_WALL_NS" 'BEGIN { print w / 1e9 }')" "$T_RSS" "$_s")"
+			done <"$_gl"
+		done
+		_r=$((_r + 1))
+	done
+}
+
+# ---------------------------------------------------------------------------
+# 2. inputs
+# ---------------------------------------------------------------------------
+# an empty Ethernet capture (classic pcap header only), for baselines
+printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\001\000\000\000' >"$EMPTY"
+
+# (a) the nDPI test corpus, normalised to classic pcap and concatenated per
+# link type (libpcap cannot read one file with several link types or, in
+# pcapng, several snapshot lengths).
+HAVE_CORPUS=0
+CORPUS_PKTS=0
+ETHER_PKTS=0
+CORPUS_NFILES=0
+if [ -d "$CORPUS" ] && have capinfos && have editcap && have mergecap; then
+	CD=$WORK/corpus
+	mkdir -p "$CD/norm"
+	stamp=$(ls -l "$CORPUS" | cksum | cut -d' ' -f1)
+	if [ ! -f "$CD/stamp" ] || [ "$(cat "$CD/stamp")" != "$stamp" ]; then
+		say "normalising $CORPUS into $CD (editcap -F pcap, per file; tcprewrite when editcap cannot)"
+		rm -rf "$CD/norm" "$CD"/*.pcap "$CD"/*.lst
+		mkdir -p "$CD/norm"
+		# file<TAB>encapsulation, in C-locale name order
+		capinfos -T -r -E "$CORPUS"/* 2>/dev/null | sort >"$CD/encap.tsv"
+		: >"$CD/excluded.txt"
+		while IFS='	' read -r f e; do
+			b=$(basename "$f")
+			n="$CD/norm/$b.pcap"
+			[ -n "$e" ] || e=unknown
+			e=$(echo "$e" | tr -c 'A-Za-z0-9_.\n-' '_')
+			if editcap -F pcap "$f" "$n" 2>"$CD/norm/$b.err" || { have tcprewrite && tcprewrite --infile="$f" --outfile="$n" 2>>"$CD/norm/$b.err"; }; then
+				printf '%s\n' "$n" >>"$CD/$e.lst"
+			else
+				rm -f "$n"
+				echo "$b ($e): $(tr '\n' ' ' <"$CD/norm/$b.err")" >>"$CD/excluded.txt"
+			fi
+		done <"$CD/encap.tsv"
+		for l in "$CD"/*.lst; do
+			g=$(basename "$l" .lst)
+			# shellcheck disable=SC2046
+			if ! mergecap -a -F pcap -w "$CD/$g.pcap" $(cat "$l") 2>"$CD/$g.merge.err"; then
+				echo "group $g: mergecap failed: $(cat "$CD/$g.merge.err")" >>"$CD/excluded.txt"
+				rm -f "$CD/$g.pcap"
+			fi
+		done
+		echo "$stamp" >"$CD/stamp"
+	fi
+	: >"$WORK/corpus.groups"
+	: >"$WORK/corpus.counts"
+	for p in "$CD"/*.pcap; do
+		[ -f "$p" ] || continue
+		g=$(basename "$p" .pcap)
+		c=$(capinfos -M -c -T -r "$p" 2>/dev/null | cut -f2)
+		nf=$(wc -l <"$CD/$g.lst")
+		printf '%s\t%s\n' "$g" "$p" >>"$WORK/corpus.groups"
+		printf '%s\t%s\t%s\n' "$g" "$c" "$nf" >>"$WORK/corpus.counts"
+		CORPUS_PKTS=$((CORPUS_PKTS + c))
+		CORPUS_NFILES=$((CORPUS_NFILES + nf))
+		[ "$g" = ether ] && ETHER_PKTS=$c
+	done
+	if [ -s "$CD/excluded.txt" ]; then
+		note "corpus files left out (could not be normalised): $(tr '\n' ';' <"$CD/excluded.txt")"
+	fi
+	# the original files, for davy's own multi-file replay (-r repeated)
+	ls "$CORPUS"/* >"$WORK/corpus.files"
+	printf 'all\t%s\n' "$WORK/corpus.files" >"$WORK/corpus.all"
+	HAVE_CORPUS=1
+	say "corpus: $CORPUS_NFILES files, $CORPUS_PKTS packets in $(wc -l <"$WORK/corpus.groups") link-type groups"
+elif [ ! -d "$CORPUS" ]; then
+	note "$CORPUS is absent: the corpus measurements are skipped."
+else
+	note "capinfos/editcap/mergecap (tshark's tools) missing: the corpus measurements are skipped."
+fi
+
+# (b) the synthetic capture, cached with its parameters
+HAVE_SYNTH=0
+SYNTH_PARAMS="gen_synth $SYNTH_PKTS $SYNTH_SEED"
+if [ $HAVE_ANCHORS = 1 ]; then
+	SYNTH_PARAMS="$SYNTH_PARAMS $(cksum <"$ANCH_SRC/gen_synth.c" | cut -d' ' -f1)"
+fi
+if [ -f "$SYNTH" ] && [ -f "$SYNTH.params" ] && [ "$(cat "$SYNTH.params")" = "$SYNTH_PARAMS" ]; then
+	say "synthetic capture: reusing $SYNTH ($SYNTH_PARAMS)"
+	HAVE_SYNTH=1
+elif [ $HAVE_ANCHORS = 0 ] && [ -f "$SYNTH" ] && [ -f "$SYNTH.params" ] &&
+	case "$(cat "$SYNTH.params")" in "$SYNTH_PARAMS "*) true ;; *) false ;; esac; then
+	say "synthetic capture: reusing $SYNTH ($(cat "$SYNTH.params")); gen_synth.c is not here to check it"
+	SYNTH_PARAMS=$(cat "$SYNTH.params")
+	HAVE_SYNTH=1
+elif [ $HAVE_ANCHORS = 1 ]; then
+	say "generating $SYNTH: gen_synth $SYNTH $SYNTH_PKTS $SYNTH_SEED"
+	rm -f "$SYNTH" "$SYNTH.params" "$SLICE"
+	if "$ANCH/gen_synth" "$SYNTH.tmp" "$SYNTH_PKTS" "$SYNTH_SEED" 2>"$WORK/gen_synth.log"; then
+		mv "$SYNTH.tmp" "$SYNTH"
+		echo "$SYNTH_PARAMS" >"$SYNTH.params"
+		HAVE_SYNTH=1
+	else
+		note "gen_synth failed: $(cat "$WORK/gen_synth.log")"
+		FAILED=1
+	fi
+else
+	note "no gen_synth (anchors absent) and no cached $SYNTH: the synthetic measurements are skipped."
+fi
+if [ $HAVE_SYNTH = 1 ]; then
+	printf 'synth\t%s\n' "$SYNTH" >"$WORK/synth.groups"
+	# gen_synth writes exactly NPACKETS packets
+	SYNTH_COUNT=$SYNTH_PKTS
+	[ "$SLICE_PKTS" -gt "$SYNTH_COUNT" ] && SLICE_PKTS=$SYNTH_COUNT
+	if [ ! -f "$SLICE" ] || [ ! -f "$SLICE.params" ] || [ "$(cat "$SLICE.params")" != "$SYNTH_PARAMS $SLICE_PKTS" ]; then
+		if have editcap; then
+			editcap -r "$SYNTH" "$SLICE" "1-$SLICE_PKTS" && echo "$SYNTH_PARAMS $SLICE_PKTS" >"$SLICE.params"
+		fi
+	fi
+fi
+
+# ---------------------------------------------------------------------------
+# 3. timings, memory
+# ---------------------------------------------------------------------------
+PROGS="pcap_floor ndpi_min ndpiReader davy_w1 davy_w2"
+
+if [ $HAVE_CORPUS = 1 ]; then
+	for g in $(cut -f2 "$WORK/corpus.groups"); do cat "$g" >/dev/null; done
+	measure corpus "$RUNS_SMALL" "$WORK/corpus.groups" $PROGS
+	measure corpus-r "$RUNS_SMALL" "$WORK/corpus.all" davy_all_w1 davy_all_w2
+fi
+
+if [ $HAVE_SYNTH = 1 ]; then
+	cat "$SYNTH" >/dev/null # into the page cache, so no program pays the first read
+	measure synth "$RUNS_SYNTH" "$WORK/synth.groups" $PROGS
+fi
+
+# empty-capture baselines and flow statistics (one run each)
+printf 'empty\t%s\n' "$EMPTY" >"$WORK/empty.groups"
+measure empty 1 "$WORK/empty.groups" davy_w1 ndpi_min
+
+# davy_stats INPUTNAME FILE: one run of davy --workers 1 writing its records
+# to a file; keeps only the final stats record.
+stats_json() {
+	if have python3; then
+		python3 -c 'import json,sys
+d=json.loads(sys.stdin.readline())["stats"]
+f=d.get("flow",{}); n=d.get("ndpi",{}); dec=d.get("decoder",{})
+print(f.get("created",0), f.get("peak_active",0), f.get("pool_bytes",0), n.get("peak_live",0), dec.get("pkts",0))'
+	elif have jq; then
+		jq -r '.stats | "\(.flow.created // 0) \(.flow.peak_active // 0) \(.flow.pool_bytes // 0) \(.ndpi.peak_live // 0) \(.decoder.pkts // 0)"'
+	else
+		echo "0 0 0 0 0"
+	fi
+}
+davy_stats() {
+	_n=$1 _f=$2
+	_j=$WORK/stats-$_n.json
+	timed "$LOGS/stats-$_n" /dev/null "$DAVY" --workers 1 -o "$_j" -q --no-progress -r "$_f"
+	_s=$(run_status davy)
+	if [ "$_s" != ok ]; then
+		note "FAILED: davy --workers 1 -o $_j on $_n: $_s"
+		FAILED=1
+		return
+	fi
+	_st=$(grep '"event_type": *"stats"' "$_j" | tail -n 1 | stats_json)
+	# name created peak_active pool_bytes ndpi_peak_live pkts rss_kb
+	echo "$_n $_st $T_RSS" >>"$WORK/flowstats.txt"
+	rm -f "$_j"
+}
+: >"$WORK/flowstats.txt"
+[ $HAVE_SYNTH = 1 ] && davy_stats synth "$SYNTH"
+[ $HAVE_CORPUS = 1 ] && [ -f "$WORK/corpus/ether.pcap" ] && davy_stats corpus-ether "$WORK/corpus/ether.pcap"
+
+# ---------------------------------------------------------------------------
+# 4. instructions per packet (callgrind) on the first SLICE_PKTS packets
+# ---------------------------------------------------------------------------
+: >"$CG/ir.tsv"
+HAVE_CG=0
+if [ "${NO_CALLGRIND:-0}" = 1 ]; then
+	note "NO_CALLGRIND=1: instruction counts skipped."
+elif ! have valgrind; then
+	note "valgrind not installed: instruction counts skipped (apt-get install valgrind)."
+elif [ $HAVE_SYNTH = 1 ] && [ -f "$SLICE" ]; then
+	HAVE_CG=1
+	# cg PROG INPUTNAME FILE
+	cg() {
+		_p=$1 _n=$2 _f=$3
+		_out=$CG/$_p.$_n.out
+		case $_p in
+		davy_w1) set -- "$DAVY" --workers 1 -o /dev/null -q --no-progress -r "$_f" ;;
+		ndpi_min) set -- "$ANCH/ndpi_min" -o /dev/null "$_f" ;;
+		pcap_floor) set -- "$ANCH/pcap_floor" "$_f" ;;
+		esac
+		say "callgrind: $_p on $_n"
+		# default --separate-threads=no: the costs of all of davy's threads
+		# (reader, worker, output) are summed into the one profile
+		valgrind --tool=callgrind --collect-systime=no --callgrind-out-file="$_out" \
+			"$@" </dev/null >"$CG/$_p.$_n.stdout" 2>"$CG/$_p.$_n.log"
+		T_RC=$? T_SIG=""
+		grep -q 'Process terminating with default action of signal' "$CG/$_p.$_n.log" && T_SIG=valgrind
+		_s=$(run_status "$_p")
+		if [ "$_s" != ok ]; then
+			note "FAILED: $_p under callgrind on $_n: $_s; see $CG/$_p.$_n.log"
+			FAILED=1
+		fi
+		_ir=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$_out" 2>/dev/null | head -n 1)
+		[ -n "$_ir" ] || _ir=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$_out" 2>/dev/null | head -n 1)
+		printf '%s\t%s\t%s\n' "$_p" "$_n" "${_ir:-0}" >>"$CG/ir.tsv"
+	}
+	for p in davy_w1 ndpi_min pcap_floor; do
+		prog_available $p || continue
+		cg $p slice "$SLICE"
+		cg $p empty "$EMPTY"
+	done
+fi
+
+# Ir by shared object, from a callgrind.out file (self cost; call lines skipped)
+ir_by_object() {
+	awk '
+	function nm(s,   id, rest) {
+		if (match(s, /^\([0-9]+\)/)) {
+			id = substr(s, 1, RLENGTH); rest = substr(s, RLENGTH + 2)
+			if (rest != "") name[id] = rest
+			return name[id]
+		}
+		return s
+	}
+	/^ob=/ { cur = nm(substr($0, 4)); next }
+	/^cob=/ { nm(substr($0, 5)); next }
+	/^calls=/ { skip = 1; next }
+	/^[0-9+*-]/ { if (skip) { skip = 0; next } n = split($0, a, " "); by[cur] += a[2]; next }
+	END { for (o in by) printf "%.0f\t%s\n", by[o], o }' "$1" | sort -rn
+}
+
+# ---------------------------------------------------------------------------
+# 5. report
+# ---------------------------------------------------------------------------
+T_END=$(date +%s)
+ELAPSED=$((T_END - T_START))
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
+CPU_END=$(cpu_ticks)
+# CPU seconds used by this script and everything it ran (POSIX `times`, run
+# in this shell: in a pipe or $(...) it would report a fresh subshell's)
+times >"$WORK/times.txt"
+OWN_CPU=$(awk '{ for (i = 1; i <= NF; i++) { split($i, a, "m"); t += a[1] * 60 + a[2] } } END { printf "%.1f", t }' "$WORK/times.txt")
+# other_cpu_s steal_s capacity_s
+OTHER=$(awk -v s="$CPU_START" -v e="$CPU_END" -v own="$OWN_CPU" -v hz="$CLK_TCK" -v el="$ELAPSED" -v n="$(nproc)" 'BEGIN {
+	split(s, a, " "); split(e, b, " ")
+	o = (b[1] - a[1]) / hz - own; if (o < 0) o = 0
+	printf "%.1f %.1f %d", o, (b[2] - a[2]) / hz, n * el }')
+
+# summarise INPUT GROUP(* = all): prog nruns best_wall_s median_wall_s
+#   best_cpu_s max_rss_kb status walls
+summarise() {
+	awk -F'\t' -v inp="$1" -v grp="$2" '
+	$1 == inp && (grp == "*" || $2 == grp) {
+		k = $3 SUBSEP $4
+		w[k] += $5; c[k] += $6 + $7
+		if ($8 + 0 > rss[$3]) rss[$3] = $8 + 0
+		if ($10 != "ok") bad[$3] = bad[$3] (bad[$3] == "" ? "" : ",") $10
+		if (!($3 in seen)) { seen[$3] = 1; order[++np] = $3 }
+	}
+	END {
+		for (i = 1; i <= np; i++) {
+			p = order[i]; n = 0; bc = -1
+			for (k in w) {
+				split(k, a, SUBSEP)
+				if (a[1] != p) continue
+				ws[++n] = w[k]
+				if (bc < 0 || c[k] < bc) bc = c[k]
+			}
+			for (x = 2; x <= n; x++) { v = ws[x]; y = x - 1; while (y >= 1 && ws[y] > v) { ws[y + 1] = ws[y]; y-- } ws[y + 1] = v }
+			med = (n % 2) ? ws[(n + 1) / 2] : (ws[n / 2] + ws[n / 2 + 1]) / 2
+			list = ""
+			for (x = 1; x <= n; x++) list = list (x > 1 ? " " : "") sprintf("%.3f", ws[x] / 1e9)
+			printf "%s\t%d\t%.6f\t%.6f\t%.3f\t%d\t%s\t%s\n", p, n, ws[1] / 1e9, med / 1e9, bc, rss[p], (bad[p] == "" ? "ok" : bad[p]), list
+		}
+	}' "$RAW"
+}
+
+# ir_per_packet PROG: net Ir/packet on the slice ("" if unknown)
+ir_per_packet() {
+	awk -F'\t' -v p="$1" -v n="$SLICE_PKTS" '
+	$1 == p && $2 == "slice" { s = $3 } $1 == p && $2 == "empty" { e = $3 }
+	END { if (s > 0 && e > 0) printf "%.0f", (s - e) / n }' "$CG/ir.tsv" 2>/dev/null
+}
+ir_gross() {
+	awk -F'\t' -v p="$1" -v w="$2" -v n="$SLICE_PKTS" '
+	$1 == p && $2 == w { printf "%.0f", $3 }' "$CG/ir.tsv" 2>/dev/null
+}
+
+label() {
+	case $1 in
+	pcap_floor) echo '`pcap_floor` (bare libpcap read loop)' ;;
+	ndpi_min) echo '`ndpi_min -o /dev/null` (minimal nDPI classifier)' ;;
+	ndpiReader) echo '`ndpiReader -q` (nDPI 4.2 demo tool)' ;;
+	davy_w1) echo '**davy `--workers 1`**' ;;
+	davy_w2) echo '**davy `--workers 2`**' ;;
+	davy_all_w1) echo "davy \`--workers 1\`, all $CORPUS_NFILES original files as repeated \`-r\`, one process" ;;
+	davy_all_w2) echo "davy \`--workers 2\`, all $CORPUS_NFILES original files as repeated \`-r\`, one process" ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# table SUMMARYFILE PKTS WITH_IR  -> markdown table on stdout
+table() {
+	_sum=$1 _pk=$2 _wir=$3
+	ref_nr=$(awk -F'\t' '$1 == "ndpiReader" { print $3 }' "$_sum")
+	ref_nm=$(awk -F'\t' '$1 == "ndpi_min" { print $3 }' "$_sum")
+	if [ "$_wir" = 1 ]; then
+		echo '| program | runs | best wall s | median wall s | packets/s (best) | × ndpiReader | × ndpi_min | CPU user+sys s | CPU ns/packet | peak RSS MiB | Ir/packet | status |'
+		echo '|---|---|---|---|---|---|---|---|---|---|---|---|'
+	else
+		echo '| program | runs | best wall s | median wall s | packets/s (best) | × ndpiReader | × ndpi_min | CPU user+sys s | CPU ns/packet | peak RSS MiB | status |'
+		echo '|---|---|---|---|---|---|---|---|---|---|---|'
+	fi
+	while IFS='	' read -r p n bw mw cpu rss st walls; do
+		irp=""
+		[ "$_wir" = 1 ] && irp=$(ir_per_packet "$p")
+		awk -v lab="$(label "$p")" -v n="$n" -v bw="$bw" -v mw="$mw" -v cpu="$cpu" -v rss="$rss" \
+			-v st="$st" -v pk="$_pk" -v rnr="${ref_nr:-0}" -v rnm="${ref_nm:-0}" -v wir="$_wir" \
+			-v irp="$irp" -v walls="$walls" "$AWKLIB"'BEGIN {
+			pps = bw > 0 ? pk / bw : 0
+			xnr = (rnr > 0 && bw > 0) ? sprintf("%.2f", rnr / bw) : "—"
+			xnm = (rnm > 0 && bw > 0) ? sprintf("%.2f", rnm / bw) : "—"
+			stt = (st == "ok") ? "ok" : "**" st "**"
+			# GNU time gives CPU seconds with 2 decimals: below 0.01 s, say so
+			cpp = (cpu > 0) ? sprintf("%.0f", cpu * 1e9 / pk) : sprintf("< %.0f", 0.01e9 / pk)
+			row = sprintf("| %s | %d | %.3f | %.3f | %s | %s | %s | %.2f | %s | %.1f |", lab, n, bw, mw, commas(pps), xnr, xnm, cpu, cpp, rss / 1024)
+			if (wir == 1) row = row sprintf(" %s |", irp == "" ? "—" : commas(irp))
+			print row " " stt " |"
+		}'
+	done <"$_sum"
+}
+
+# awk helper: 1234567 -> 1,234,567 (the C locale has no thousands separator)
+AWKLIB='function commas(x,   r, sg) {
+	x = sprintf("%.0f", x); sg = ""
+	if (substr(x, 1, 1) == "-") { sg = "-"; x = substr(x, 2) }
+	r = ""
+	while (length(x) > 3) { r = "," substr(x, length(x) - 2) r; x = substr(x, 1, length(x) - 3) }
+	return sg x r
+}
+'
+fmt_int() { awk -v x="$1" "$AWKLIB"'BEGIN { printf "%s", commas(x) }'; }
+
+{
+	echo "# davy benchmark results"
+	echo
+	echo "Written by \`bench/run.sh\` (run by \`make bench\`); do not edit by hand, rerun it."
+	echo "Numbers are from one run on one machine: compare the ratios within this file,"
+	echo "not absolute times across machines. The script reports; it never fails on slow numbers."
+	echo
+	echo "- Date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+	echo "- Total bench run time: ${ELAPSED} s (anchors, inputs, all timed runs, callgrind)"
+	echo "- davy source: $(git rev-parse --short HEAD 2>/dev/null || echo 'no commit yet'); working tree $(if [ -n "$(git status --porcelain 2>/dev/null | head -n 1)" ]; then echo 'has uncommitted changes'; else echo clean; fi); binary \`$DAVY\`"
+	echo
+	echo "## Machine"
+	echo
+	echo "- CPUs (nproc): $(nproc)"
+	echo "- CPU model: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+	echo "- Memory: $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+	echo "- Kernel: $(uname -srm)"
+	echo "- Load average (1, 5, 15 min) at the start: ${LOAD_START:-?}; at the end: ${LOAD_END:-?}"
+	set -- $OTHER
+	echo "- CPU time used during the bench by other processes: ${1:-?} s; stolen by the hypervisor: ${2:-?} s;"
+	echo "  the bench itself: $OWN_CPU s; available: ${3:-?} CPU-seconds ($(nproc) CPUs × ${ELAPSED} s)."
+	if awk -v o="${1:-0}" -v st="${2:-0}" -v c="${3:-1}" 'BEGIN { exit !((o + st) > 0.05 * c) }'; then
+		echo "  **Other work competed for the CPUs during the bench**: wall times are slower and noisier"
+		echo "  than on an idle machine (the best run is the better estimate); CPU times (user+sys) and"
+		echo "  Ir counts are much less affected, compare those too."
+	fi
+	echo
+	echo "## Versions"
+	echo
+	echo '```'
+	echo "\$ $DAVY --version"
+	"$DAVY" --version 2>&1
+	if [ $HAVE_NDPIREADER = 1 ]; then
+		echo "\$ ndpiReader -h | head -n 1   (package libndpi-bin $(dpkg-query -W -f='${Version}' libndpi-bin 2>/dev/null))"
+		ndpiReader -h 2>&1 | head -n 1
+	fi
+	echo "\$ cc --version | head -n 1"
+	cc --version 2>&1 | head -n 1
+	have valgrind && { echo "\$ valgrind --version"; valgrind --version; }
+	echo '```'
+	echo
+	echo "## Method"
+	echo
+	echo "- Wall time: \`date +%s%N\` around each command; CPU time (user+sys) and peak RSS (max RSS, KiB)"
+	if [ -n "$GNU_TIME" ]; then
+		echo "  from GNU time: \`/usr/bin/time -f '%e %U %S %M %x' CMD\`."
+	else
+		echo "  from polling \`/proc/PID/status\` VmHWM and \`/proc/PID/stat\` every 50 ms (GNU time missing: lower bounds)."
+	fi
+	echo "- packets/s = packets in the input / best wall time. × ndpiReader and × ndpi_min are packet-rate"
+	echo "  ratios (= their wall time / this program's wall time): above 1 means faster than that reference."
+	echo "- davy runs 3 threads (reader, worker(s), output); the anchors and ndpiReader on a file run 1."
+	echo "  Wall time is what the targets are about; CPU ns/packet shows the total work, for fairness."
+	echo "- Runs are interleaved (run 1 of every program, then run 2, ...). Corpus: $RUNS_SMALL runs;"
+	echo "  synthetic capture: $RUNS_SYNTH runs. Best = fastest run; CPU = lowest user+sys of the runs;"
+	echo "  RSS = highest of the runs. The capture is read once before timing (page cache warm for all)."
+	echo "- Ir/packet: \`valgrind --tool=callgrind --collect-systime=no\` on the first $(fmt_int "$SLICE_PKTS") packets"
+	echo "  of the synthetic capture, minus the same program on an empty capture (start-up: nDPI"
+	echo "  initialisation), divided by $(fmt_int "$SLICE_PKTS"). callgrind's totals include all of davy's threads (the"
+	echo "  default \`--separate-threads=no\` sums them into one profile), including idle polling of the queues."
+	echo "- Input (a), the corpus: the $CORPUS_NFILES files of \`$CORPUS\` have mixed link types, and libpcap"
+	echo "  reads neither a classic pcap nor a pcapng with several link types (nor pcapng with several"
+	echo "  snapshot lengths). So every file is normalised to classic pcap (\`editcap -F pcap\`, or"
+	echo "  \`tcprewrite\` for a pcapng that carries TLS secrets), and the files of each link type are"
+	echo "  concatenated in name order (\`mergecap -a -F pcap\`) into one capture per link type. Every"
+	echo "  program (davy included) then runs once per link-type capture, and the times are summed:"
+	echo "  everybody pays start-up once per group, the same number of times, and reads the same bytes."
+	echo "  The Ethernet group (the bulk of the corpus) is also shown alone, where start-up matters least."
+	echo "  \`ndpi_min\` decodes only Ethernet, raw IP and Linux cooked captures and skips other packets."
+	echo "  davy's natural use, all original files as repeated \`-r\` in one process, is shown as extra rows."
+	echo
+	echo "## Targets"
+	echo
+	if [ $HAVE_SYNTH = 1 ]; then
+		summarise synth synth >"$WORK/sum.synth"
+		d1=$(awk -F'\t' '$1 == "davy_w1" { print $3 }' "$WORK/sum.synth")
+		nr=$(awk -F'\t' '$1 == "ndpiReader" { print $3 }' "$WORK/sum.synth")
+		nm=$(awk -F'\t' '$1 == "ndpi_min" { print $3 }' "$WORK/sum.synth")
+		d1s=$(awk -F'\t' '$1 == "davy_w1" { print $7 }' "$WORK/sum.synth")
+		echo "On the synthetic capture ($(fmt_int "$SYNTH_COUNT") packets), wall-clock packet rates, best run:"
+		echo
+		echo "| target | measured | met on this run? |"
+		echo "|---|---|---|"
+		awk -v d="${d1:-0}" -v r="${nr:-0}" -v s="${d1s:-none}" 'BEGIN {
+			if (d > 0 && r > 0 && s == "ok") printf "| davy --workers 1 ≥ 3× ndpiReader packet rate | %.2f× | %s |\n", r / d, (r / d >= 3 ? "**yes**" : "**no**")
+			else print "| davy --workers 1 ≥ 3× ndpiReader packet rate | not measured | — |"
+		}'
+		awk -v d="${d1:-0}" -v m="${nm:-0}" -v s="${d1s:-none}" 'BEGIN {
+			if (d > 0 && m > 0 && s == "ok") printf "| davy --workers 1 no more than 25%% slower than ndpi_min (wall time ≤ 1.25× ndpi_min, i.e. rate ≥ 0.80×) | wall %.2f× ndpi_min, rate %.2f× | %s |\n", d / m, m / d, (d / m <= 1.25 ? "**yes**" : "**no**")
+			else print "| davy --workers 1 no more than 25% slower than ndpi_min | not measured | — |"
+		}'
+		echo
+		echo "(The second target is read strictly: \"25% slower\" as 25% more wall time. Read as a packet rate"
+		echo "at least 0.75× ndpi_min's, the verdict can only be the same or better.)"
+	else
+		echo "Not measured: no synthetic capture on this run."
+	fi
+	echo
+
+	if [ $HAVE_SYNTH = 1 ]; then
+		echo "## Synthetic capture: $(fmt_int "$SYNTH_COUNT") packets"
+		echo
+		echo "\`$SYNTH\`, made by \`gen_synth $SYNTH $SYNTH_PKTS $SYNTH_SEED\` ($(du -m "$SYNTH" | cut -f1) MB on disk)."
+		[ -s "$WORK/gen_synth.log" ] && sed 's/^/    /' "$WORK/gen_synth.log"
+		echo
+		table "$WORK/sum.synth" "$SYNTH_COUNT" "$HAVE_CG"
+		echo
+		echo "## Scaling (synthetic capture)"
+		echo
+		awk -F'\t' -v pk="$SYNTH_COUNT" -v np="$(nproc)" "$AWKLIB"'
+		$1 == "davy_w1" { w1 = $3; c1 = $5 } $1 == "davy_w2" { w2 = $3; c2 = $5 }
+		END {
+			if (w1 > 0 && w2 > 0) {
+				printf "| workers | packets/s | speed-up | CPU user+sys s |\n|---|---|---|---|\n"
+				printf "| 1 | %s | 1.00 | %.2f |\n", commas(pk / w1), c1
+				printf "| 2 | %s | %.2f | %.2f |\n\n", commas(pk / w2), w1 / w2, c2
+				printf "With 2 workers davy runs 4 threads (reader, 2 workers, output) on %d CPUs.\n", np
+			} else print "Not measured."
+		}' "$WORK/sum.synth"
+		echo
+	fi
+
+	if [ $HAVE_CORPUS = 1 ]; then
+		summarise corpus ether >"$WORK/sum.ether"
+		summarise corpus '*' >"$WORK/sum.corpus"
+		summarise corpus-r all >"$WORK/sum.corpus-r"
+		echo "## Corpus, Ethernet group: $(fmt_int "$ETHER_PKTS") packets"
+		echo
+		echo "The $(awk -F'\t' '$1 == "ether" { print $3 }' "$WORK/corpus.counts") Ethernet files of \`$CORPUS\`, concatenated into \`$WORK/corpus/ether.pcap\`."
+		echo
+		table "$WORK/sum.ether" "$ETHER_PKTS" 0
+		echo
+		echo "## Corpus, all link types: $(fmt_int "$CORPUS_PKTS") packets"
+		echo
+		echo "All $CORPUS_NFILES files, as $(wc -l <"$WORK/corpus.groups") link-type captures; each program runs once per capture, times summed."
+		echo "Groups (link type: packets, files): $(awk -F'\t' '{ printf "%s%s: %s, %s", (NR > 1 ? "; " : ""), $1, $2, $3 }' "$WORK/corpus.counts")."
+		echo
+		table "$WORK/sum.corpus" "$CORPUS_PKTS" 0
+		# davy's one-process rows, against the same references
+		cat "$WORK/sum.corpus" "$WORK/sum.corpus-r" | awk -F'\t' '$1 ~ /^(ndpiReader|ndpi_min|davy_all_)/' >"$WORK/sum.corpus-r2"
+		table "$WORK/sum.corpus-r2" "$CORPUS_PKTS" 0 | tail -n +3 | grep '^| davy'
+		echo
+		if [ -s "$WORK/corpus/excluded.txt" ]; then
+			echo "Left out (could not be normalised): $(tr '\n' ';' <"$WORK/corpus/excluded.txt")"
+			echo
+		fi
+	fi
+
+	echo "## Memory per flow"
+	echo
+	echo "Bytes per flow = (peak RSS on the input − peak RSS on an empty capture) / peak active flows."
+	echo "davy's figures come from one extra run, \`--workers 1 -o FILE\`, reading the final"
+	echo "\`event_type: stats\` record (stats.flow.peak_active, stats.flow.created); ndpi_min's from its"
+	echo "\`peak_flows=\` summary line (first run's log)."
+	echo
+	e_davy=$(awk -F'\t' '$1 == "empty" && $3 == "davy_w1" { print $8 }' "$RAW")
+	e_nm=$(awk -F'\t' '$1 == "empty" && $3 == "ndpi_min" { print $8 }' "$RAW")
+	echo "| program, input | peak RSS MiB | empty-capture RSS MiB | flows created | peak active flows | bytes/flow |"
+	echo "|---|---|---|---|---|---|"
+	while read -r name created peak pool nlive pk rss; do
+		awk -v n="$name" -v c="$created" -v p="$peak" -v r="$rss" -v e="${e_davy:-0}" -v pool="$pool" "$AWKLIB"'BEGIN {
+			printf "| davy --workers 1, %s | %.1f | %.1f | %s | %s | %s |\n", n, r / 1024, e / 1024, commas(c), commas(p),
+				(p > 0 ? sprintf("%s (flow pool alone: %s)", commas((r - e) * 1024 / p), commas(pool / p)) : "—")
+		}'
+	done <"$WORK/flowstats.txt"
+	if [ $HAVE_ANCHORS = 1 ] && [ $HAVE_SYNTH = 1 ]; then
+		# ndpi_min prints its summary (flows=, peak_flows=) on stdout
+		lg=$(ls "$LOGS"/synth.synth.ndpi_min.*.out 2>/dev/null | head -n 1)
+		pf=$(sed -n 's/.*peak_flows=\([0-9]*\).*/\1/p' "$lg" 2>/dev/null | head -n 1)
+		fl=$(sed -n 's/.* flows=\([0-9]*\).*/\1/p' "$lg" 2>/dev/null | head -n 1)
+		r=$(awk -F'\t' '$1 == "ndpi_min" { print $6 }' "$WORK/sum.synth")
+		awk -v c="${fl:-0}" -v p="${pf:-0}" -v r="${r:-0}" -v e="${e_nm:-0}" "$AWKLIB"'BEGIN {
+			printf "| ndpi_min, synth | %.1f | %.1f | %s | %s | %s |\n", r / 1024, e / 1024, commas(c), commas(p),
+				(p > 0 ? commas((r - e) * 1024 / p) : "—")
+		}'
+	fi
+	echo
+	echo "(The flow counts differ between programs: their idle timeouts differ — ndpi_min expires"
+	echo "after 30 s, davy after its per-state timeouts, see \`davy --help\`.)"
+	echo
+
+	if [ $HAVE_CG = 1 ]; then
+		echo "## Instruction profile (callgrind, first $(fmt_int "$SLICE_PKTS") packets of the synthetic capture)"
+		echo
+		echo "| program | Ir total | Ir on an empty capture (start-up) | Ir/packet, net | Ir/packet, gross |"
+		echo "|---|---|---|---|---|"
+		for p in davy_w1 ndpi_min pcap_floor; do
+			s=$(ir_gross $p slice) e=$(ir_gross $p empty)
+			[ -n "$s" ] || continue
+			awk -v lab="$(label $p)" -v s="$s" -v e="${e:-0}" -v n="$SLICE_PKTS" "$AWKLIB"'BEGIN {
+				printf "| %s | %s | %s | %s | %s |\n", lab, commas(s), commas(e), commas((s - e) / n), commas(s / n) }'
+		done
+		echo
+		for p in davy_w1 ndpi_min; do
+			f=$CG/$p.slice.out
+			[ -f "$f" ] || continue
+			echo "### $(label $p): Ir by shared object (self cost, per packet, start-up included)"
+			echo
+			echo "| object | Ir | Ir/packet | share |"
+			echo "|---|---|---|---|"
+			tot=$(ir_gross $p slice)
+			ir_by_object "$f" | head -n 8 | awk -F'\t' -v n="$SLICE_PKTS" -v t="$tot" "$AWKLIB"'{
+				o = $2; sub(/.*\//, "", o)
+				printf "| %s | %s | %s | %.1f%% |\n", o, commas($1), commas($1 / n), 100 * $1 / t }'
+			echo
+			echo "### $(label $p): top 15 functions by self Ir"
+			echo
+			echo '```'
+			callgrind_annotate "$f" 2>/dev/null | grep -E '^ *[0-9,]+ \( *[0-9.]+%\)' | grep -v 'PROGRAM TOTALS' | head -n 15 |
+				sed -E 's|/usr/lib/x86_64-linux-gnu/||; s|'"$(pwd)"'/||g; s#  \./[^ :]*/([^/ :]+:)#  \1#'
+			echo '```'
+			echo
+		done
+		if [ -f "$CG/davy_w1.slice.out" ]; then
+			echo "### davy: inclusive Ir of its own functions (where the worker's time goes), top 20"
+			echo
+			echo '```'
+			callgrind_annotate --inclusive=yes "$CG/davy_w1.slice.out" 2>/dev/null | grep -E '^ *[0-9,]+ \( *[0-9.]+%\)' |
+				grep -E "$(basename "$DAVY")\]|ndpi_detection_process_packet|pcap_next_ex" | head -n 20 |
+				sed 's|/usr/lib/x86_64-linux-gnu/||; s|'"$(pwd)"'/||g'
+			echo '```'
+			echo
+		fi
+	fi
+
+	echo "## Notes from this run"
+	echo
+	if [ -s "$NOTES" ]; then sed 's/^/- /' "$NOTES"; else echo "- none"; fi
+	if [ $FAILED = 1 ]; then
+		echo "- **Some program crashed or could not run on this run** (see the status columns and \`$LOGS\`)."
+	fi
+	echo
+	echo "## How to reproduce"
+	echo
+	echo '```sh'
+	echo "make bench      # = make deps; make all; sh bench/run.sh  (from the project root)"
+	echo
+	echo "# anchors, compiled from $ANCH_SRC"
+	echo "cc -O2 -o $ANCH/pcap_floor $ANCH_SRC/pcap_floor.c -lpcap"
+	echo "cc -O2 -o $ANCH/ndpi_min $ANCH_SRC/ndpi_min.c \$(pkg-config --cflags --libs libndpi) -lpcap"
+	echo "cc -O2 -o $ANCH/gen_synth $ANCH_SRC/gen_synth.c -lpcap -lm"
+	echo
+	echo "# inputs"
+	echo "$ANCH/gen_synth $SYNTH $SYNTH_PKTS $SYNTH_SEED          # cached while the parameters are the same"
+	echo "editcap -r $SYNTH $SLICE 1-$SLICE_PKTS"
+	echo "capinfos -T -r -E $CORPUS/*                               # link type of each file"
+	echo "editcap -F pcap FILE $WORK/corpus/norm/FILE.pcap  ||  tcprewrite --infile=FILE --outfile=$WORK/corpus/norm/FILE.pcap"
+	echo "mergecap -a -F pcap -w $WORK/corpus/LINKTYPE.pcap  NORMALISED FILES OF THAT LINK TYPE (name order)"
+	printf '%s\n' "printf '\\324\\303\\262\\241\\002\\000\\004\\000\\000\\000\\000\\000\\000\\000\\000\\000\\377\\377\\000\\000\\001\\000\\000\\000' > $EMPTY"
+	echo
+	echo "# each timed as: t0=\$(date +%s%N); /usr/bin/time -f '%e %U %S %M %x' CMD; t1=\$(date +%s%N)"
+	echo "# FILE = $SYNTH, or each $WORK/corpus/LINKTYPE.pcap in turn"
+	echo "$ANCH/pcap_floor FILE"
+	echo "$ANCH/ndpi_min -o /dev/null FILE"
+	echo "ndpiReader -i FILE -q > /dev/null"
+	echo "$DAVY --workers 1 -o /dev/null -q --no-progress -r FILE"
+	echo "$DAVY --workers 2 -o /dev/null -q --no-progress -r FILE"
+	echo "$DAVY --workers 1 -o /dev/null -q --no-progress -r $CORPUS/FILE1 -r $CORPUS/FILE2 ...   # all files, name order"
+	echo
+	echo "# memory per flow"
+	echo "$DAVY --workers 1 -o $WORK/stats-synth.json -q --no-progress -r $SYNTH   # then: tail -n 1 ... | jq .stats.flow"
+	echo "$DAVY --workers 1 -o /dev/null -q --no-progress -r $EMPTY"
+	echo "$ANCH/ndpi_min -o /dev/null $EMPTY"
+	echo
+	echo "# instructions (also with $EMPTY in place of $SLICE, for the start-up cost)"
+	echo "valgrind --tool=callgrind --collect-systime=no --callgrind-out-file=$CG/davy_w1.slice.out $DAVY --workers 1 -o /dev/null -q --no-progress -r $SLICE"
+	echo "valgrind --tool=callgrind --collect-systime=no --callgrind-out-file=$CG/ndpi_min.slice.out $ANCH/ndpi_min -o /dev/null $SLICE"
+	echo "valgrind --tool=callgrind --collect-systime=no --callgrind-out-file=$CG/pcap_floor.slice.out $ANCH/pcap_floor $SLICE"
+	echo "callgrind_annotate $CG/davy_w1.slice.out; callgrind_annotate --inclusive=yes $CG/davy_w1.slice.out"
+	echo '```'
+	echo
+	echo "Raw measurements of every run: \`$RAW\` (input, group, program, run, wall ns, user s, sys s, max RSS KiB, exit code, status); logs in \`$LOGS\`."
+} >"$RESULTS"
+
+say "wrote $RESULTS (total ${ELAPSED} s)"
+if [ $FAILED = 1 ]; then
+	say "some program crashed or could not run: see $RESULTS and $LOGS"
+	exit 1
+fi
+exit 0

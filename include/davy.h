@@ -1,0 +1,50 @@
+/* davy.h - the sensor's run-time configuration and entry point.
+ *
+ * A `struct davy_config` is filled once (cli.c: command line; later also the
+ * config file) and then passed as const to every stage. Nothing else is
+ * global: each thread owns its state (see docs/DESIGN.md).
+ */
+#ifndef DAVY_DAVY_H
+#define DAVY_DAVY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flow.h"
+
+#define DAVY_VERSION "0.1.0"
+#define DAVY_MAX_WORKERS 64
+#define DAVY_MAX_FILES 4096
+
+/* Exit statuses. */
+#define DAVY_EXIT_OK 0
+#define DAVY_EXIT_DAMAGED 1 /* completed, but some input was damaged */
+#define DAVY_EXIT_FATAL 2   /* could not run: bad option, unreadable input, ... */
+
+struct davy_config {
+	const char *files[DAVY_MAX_FILES]; /* -r, in order; "-" is standard input */
+	unsigned nfiles;
+	const char *out_path;              /* -o; NULL or "-" is standard output */
+	char *bpf;                         /* trailing arguments joined, or NULL */
+	unsigned workers;                  /* --workers */
+	char sensor_name[256];             /* --sensor-name, $NODE_NAME, hostname */
+	uint64_t max_flows;                /* --max-flows, for all workers together */
+	unsigned ndpi_max_pkts;            /* --ndpi-packets */
+	struct flow_timeouts timeouts;     /* --timeout CLASS.STATE=SECONDS */
+	size_t ring_bytes;                 /* --ring-size: per worker input queue */
+	int progress;                      /* -1 auto (a terminal), 0 off, 1 on */
+	bool quiet;                        /* -q: no summary line */
+};
+
+/* Fills the defaults. */
+void davy_config_default(struct davy_config *cfg);
+
+/* Parses the command line into cfg. Returns -1 to run, or an exit status
+ * (0 after --help/--version, DAVY_EXIT_FATAL with a message on stderr). */
+int davy_cli_parse(struct davy_config *cfg, int argc, char **argv);
+
+/* Replays the configured files. Returns an exit status. */
+int davy_run(const struct davy_config *cfg);
+
+#endif

@@ -1,0 +1,40 @@
+/* record.h - EVE-style JSON records (one object per line).
+ *
+ * Field names follow Suricata's EVE JSON wherever EVE has the field; davy's
+ * own facts sit in their own objects (ndpi, sensor, ...). The schema is in
+ * docs/records.md and docs/record.schema.json; tests check records against it.
+ * Every function writes into a caller-owned jbuf and allocates nothing.
+ */
+#ifndef DAVY_RECORD_H
+#define DAVY_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "classify.h"
+#include "decode.h"
+#include "flow.h"
+#include "jbuf.h"
+
+#define RECORD_MAX 16384 /* bytes one record may take; bigger is counted and dropped */
+#define RECORD_TIME_LEN 40
+
+/* "2024-01-01T00:00:00.000000+0000" (EVE's form: UTC, microseconds). */
+void record_time(char *out, uint64_t ts_us);
+
+/* EVE's flow_id: a 51-bit number (exact in a JSON double), derived from the
+ * flow key and its start time, so it is the same for any worker count. */
+uint64_t record_flow_id(const struct flow *f);
+
+/* Writes the flow's endpoint fields (src_ip ... proto, vlan, community_id)
+ * oriented src -> dest. Shared by every record about a flow. */
+void record_flow_header(struct jbuf *j, const struct flow *f);
+
+/* A complete `event_type: flow` record for a flow that ended. */
+size_t record_flow(struct jbuf *j, const struct classifier *c, const struct flow *f,
+		   enum flow_reason why, const char *sensor);
+
+/* Formats an address of the given IP version. */
+void record_addr(char *out, size_t len, int ipver, const uint8_t *a);
+
+#endif

@@ -1,0 +1,264 @@
+/* cli.c - command-line options into a struct davy_config. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ndpi_api.h>
+#include <pcap/pcap.h>
+
+#include "davy.h"
+
+static const char usage[] =
+"usage: davy -r FILE [-r FILE ...] [options] [BPF filter expression]\n"
+"\n"
+"Replays pcap/pcapng captures, tracks bidirectional flows, classifies them\n"
+"with nDPI and writes one EVE-style JSON record per flow, then one stats\n"
+"record. Several -r files are replayed in order as one timeline.\n"
+"\n"
+"Input and output:\n"
+"  -r, --read FILE          capture to replay (pcap or pcapng, any link type\n"
+"                           libpcap reads); repeatable; '-' is standard input\n"
+"  -o, --output FILE        where records go; '-' (the default) is stdout\n"
+"  BPF filter expression    trailing arguments, as for tcpdump, e.g. 'tcp port 443'\n"
+"\n"
+"Processing:\n"
+"      --workers N          worker threads (default: cores - 1, at least 1)\n"
+"      --max-flows N        flows tracked at once, all workers together\n"
+"                           (default 1000000); beyond it the least recently\n"
+"                           used flow is written with reason 'evicted'\n"
+"      --timeout G.S=SEC    idle timeout of protocol group G (tcp, udp, icmp,\n"
+"                           other) in state S (new, established, closed);\n"
+"                           repeatable. Defaults: tcp 60/600/60, udp 30/300,\n"
+"                           icmp 30/300, other 30/300\n"
+"      --ndpi-packets N     packets given to nDPI per flow before it gives up\n"
+"                           (default 24, at most 255)\n"
+"      --ring-size BYTES    each worker's input queue (default 16M; K, M, G)\n"
+"      --sensor-name NAME   sensor.name in records (default: $NODE_NAME, else\n"
+"                           the host name)\n"
+"\n"
+"Messages:\n"
+"      --progress           always show the progress line on stderr\n"
+"      --no-progress        never show it (default: shown when stderr is a\n"
+"                           terminal and every input is a regular file)\n"
+"  -q, --quiet              no summary line at the end\n"
+"  -h, --help               this text\n"
+"  -V, --version            the version, and the libraries in use\n"
+"\n"
+"Exit status: 0 done; 1 done, but some input was damaged; 2 could not run.\n";
+
+enum {
+	OPT_WORKERS = 256, OPT_MAX_FLOWS, OPT_TIMEOUT, OPT_NDPI_PKTS, OPT_RING, OPT_SENSOR,
+	OPT_PROGRESS, OPT_NO_PROGRESS,
+};
+
+static const struct option longopts[] = {
+	{ "read", required_argument, NULL, 'r' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "workers", required_argument, NULL, OPT_WORKERS },
+	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "ndpi-packets", required_argument, NULL, OPT_NDPI_PKTS },
+	{ "ring-size", required_argument, NULL, OPT_RING },
+	{ "sensor-name", required_argument, NULL, OPT_SENSOR },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+void davy_config_default(struct davy_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	cfg->workers = cores > 1 ? (unsigned)(cores - 1) : 1;
+	if (cfg->workers > DAVY_MAX_WORKERS)
+		cfg->workers = DAVY_MAX_WORKERS;
+	cfg->max_flows = 1000000;
+	cfg->ndpi_max_pkts = 24;
+	cfg->ring_bytes = 16u << 20;
+	cfg->progress = -1;
+	flow_timeouts_default(&cfg->timeouts);
+}
+
+/* Parses an unsigned number with an optional K/M/G suffix (when `suffix`);
+ * names the option in the message on failure. */
+static int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, bool suffix,
+		     uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	if (!*s || *s == '-')
+		goto bad;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		goto bad;
+	if (suffix && *end) {
+		unsigned shift = *end == 'K' || *end == 'k' ? 10 : *end == 'M' || *end == 'm' ? 20
+			       : *end == 'G' || *end == 'g' ? 30 : 64;
+		if (shift == 64 || end[1] || v > (UINT64_MAX >> shift))
+			goto bad;
+		v <<= shift;
+		end++;
+	}
+	if (*end || v < min || v > max)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	fprintf(stderr, "davy: option %s: '%s' is not a number from %" PRIu64 " to %" PRIu64 "%s\n",
+		opt, s, min, max, suffix ? " (K, M, G suffixes allowed)" : "");
+	return -1;
+}
+
+static int parse_timeout(struct davy_config *cfg, const char *s)
+{
+	static const char *const groups[FLOW__PGROUPS] = { "tcp", "udp", "icmp", "other" };
+	static const char *const states[FLOW__STATES] = { "new", "established", "closed" };
+	const char *dot = strchr(s, '.'), *eq = strchr(s, '=');
+	if (dot && eq && dot < eq) {
+		for (int g = 0; g < FLOW__PGROUPS; g++) {
+			if (strlen(groups[g]) != (size_t)(dot - s) || strncmp(s, groups[g], (size_t)(dot - s)))
+				continue;
+			for (int st = 0; st < FLOW__STATES; st++) {
+				if (strlen(states[st]) != (size_t)(eq - dot - 1) ||
+				    strncmp(dot + 1, states[st], (size_t)(eq - dot - 1)))
+					continue;
+				uint64_t v;
+				if (parse_u64("--timeout", eq + 1, 0, 86400 * 7, false, &v) != 0)
+					return -1;
+				cfg->timeouts.s[g][st] = (uint32_t)v;
+				return 0;
+			}
+		}
+	}
+	fprintf(stderr, "davy: option --timeout: '%s' is not GROUP.STATE=SECONDS "
+			"(GROUP: tcp, udp, icmp, other; STATE: new, established, closed)\n", s);
+	return -1;
+}
+
+static void version(void)
+{
+	printf("davy %s\n%s\nnDPI %s\n", DAVY_VERSION, pcap_lib_version(), ndpi_revision());
+}
+
+int davy_cli_parse(struct davy_config *cfg, int argc, char **argv)
+{
+	int c;
+	uint64_t v;
+	opterr = 0;
+	/* '+': stop at the first non-option, which starts the BPF expression */
+	while ((c = getopt_long(argc, argv, "+r:o:qhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			if (cfg->nfiles >= DAVY_MAX_FILES) {
+				fprintf(stderr, "davy: option -r: more than %d files\n", DAVY_MAX_FILES);
+				return DAVY_EXIT_FATAL;
+			}
+			cfg->files[cfg->nfiles++] = optarg;
+			break;
+		case 'o':
+			cfg->out_path = optarg;
+			break;
+		case OPT_WORKERS:
+			if (parse_u64("--workers", optarg, 1, DAVY_MAX_WORKERS, false, &v))
+				return DAVY_EXIT_FATAL;
+			cfg->workers = (unsigned)v;
+			break;
+		case OPT_MAX_FLOWS:
+			if (parse_u64("--max-flows", optarg, 1, 1ULL << 32, false, &v))
+				return DAVY_EXIT_FATAL;
+			cfg->max_flows = v;
+			break;
+		case OPT_TIMEOUT:
+			if (parse_timeout(cfg, optarg))
+				return DAVY_EXIT_FATAL;
+			break;
+		case OPT_NDPI_PKTS:
+			if (parse_u64("--ndpi-packets", optarg, 1, 255, false, &v))
+				return DAVY_EXIT_FATAL;
+			cfg->ndpi_max_pkts = (unsigned)v;
+			break;
+		case OPT_RING:
+			if (parse_u64("--ring-size", optarg, 1u << 20, 1ULL << 32, true, &v))
+				return DAVY_EXIT_FATAL;
+			cfg->ring_bytes = (size_t)v;
+			break;
+		case OPT_SENSOR:
+			if (!*optarg || strlen(optarg) >= sizeof(cfg->sensor_name)) {
+				fprintf(stderr, "davy: option --sensor-name: must be 1 to %zu characters\n",
+					sizeof(cfg->sensor_name) - 1);
+				return DAVY_EXIT_FATAL;
+			}
+			snprintf(cfg->sensor_name, sizeof(cfg->sensor_name), "%s", optarg);
+			break;
+		case OPT_PROGRESS:
+			cfg->progress = 1;
+			break;
+		case OPT_NO_PROGRESS:
+			cfg->progress = 0;
+			break;
+		case 'q':
+			cfg->quiet = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return DAVY_EXIT_OK;
+		case 'V':
+			version();
+			return DAVY_EXIT_OK;
+		case ':':
+			fprintf(stderr, "davy: option %s needs a value (see davy --help)\n",
+				argv[optind - 1]);
+			return DAVY_EXIT_FATAL;
+		default:
+			if (optopt && optopt < 256)
+				fprintf(stderr, "davy: unknown option '-%c' (see davy --help)\n", optopt);
+			else
+				fprintf(stderr, "davy: unknown option '%s' (see davy --help)\n",
+					argv[optind - 1]);
+			return DAVY_EXIT_FATAL;
+		}
+	}
+
+	if (cfg->nfiles == 0) {
+		fprintf(stderr, "davy: nothing to read: give a capture with -r FILE (see davy --help)\n");
+		return DAVY_EXIT_FATAL;
+	}
+	unsigned stdin_n = 0;
+	for (unsigned i = 0; i < cfg->nfiles; i++)
+		stdin_n += strcmp(cfg->files[i], "-") == 0;
+	if (stdin_n > 1) {
+		fprintf(stderr, "davy: option -r: standard input ('-') can be read only once\n");
+		return DAVY_EXIT_FATAL;
+	}
+
+	if (optind < argc) {
+		size_t len = 0;
+		for (int i = optind; i < argc; i++)
+			len += strlen(argv[i]) + 1;
+		cfg->bpf = malloc(len);
+		if (!cfg->bpf)
+			return DAVY_EXIT_FATAL;
+		cfg->bpf[0] = 0;
+		for (int i = optind; i < argc; i++) {
+			if (i > optind)
+				strcat(cfg->bpf, " ");
+			strcat(cfg->bpf, argv[i]);
+		}
+	}
+
+	if (!cfg->sensor_name[0]) {
+		const char *nn = getenv("NODE_NAME");
+		if (nn && *nn)
+			snprintf(cfg->sensor_name, sizeof(cfg->sensor_name), "%s", nn);
+		else if (gethostname(cfg->sensor_name, sizeof(cfg->sensor_name) - 1) != 0)
+			snprintf(cfg->sensor_name, sizeof(cfg->sensor_name), "unknown");
+	}
+	return -1;
+}

@@ -1,0 +1,297 @@
+/* flow.c - per-worker flow table: chained hash, slab pool, timeout lists. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow.h"
+
+#define FLOW_SLAB 1024
+
+static const char *const state_names[FLOW__STATES] = { "new", "established", "closed" };
+static const char *const reason_names[FLOW__REASONS] = { "timeout", "shutdown", "evicted" };
+static const char *const pgroup_names[FLOW__PGROUPS] = { "tcp", "udp", "icmp", "other" };
+
+const char *flow_state_name(enum flow_state s) { return state_names[s]; }
+const char *flow_reason_name(enum flow_reason r) { return reason_names[r]; }
+const char *flow_pgroup_name(enum flow_pgroup g) { return pgroup_names[g]; }
+
+void flow_timeouts_default(struct flow_timeouts *t)
+{
+	static const uint32_t d[FLOW__PGROUPS][FLOW__STATES] = {
+		[FLOW_P_TCP] = { 60, 600, 60 },
+		[FLOW_P_UDP] = { 30, 300, 30 },
+		[FLOW_P_ICMP] = { 30, 300, 30 },
+		[FLOW_P_OTHER] = { 30, 300, 0 },
+	};
+	memcpy(t->s, d, sizeof(d));
+}
+
+static enum flow_pgroup pgroup_of(uint8_t proto)
+{
+	switch (proto) {
+	case 6: return FLOW_P_TCP;
+	case 17: return FLOW_P_UDP;
+	case 1: case 58: return FLOW_P_ICMP;
+	default: return FLOW_P_OTHER;
+	}
+}
+
+void flow_key_from_pkt(const struct pkt *p, struct flow_key *k, int *side)
+{
+	memset(k, 0, sizeof(*k));
+	bool ports = p->l4proto == 6 || p->l4proto == 17 || p->l4proto == 132;
+	uint16_t sp = ports ? p->sport : 0, dp = ports ? p->dport : 0;
+	int c = memcmp(p->src, p->dst, 16);
+	if (c < 0 || (c == 0 && sp <= dp)) {
+		memcpy(k->addr[0], p->src, 16);
+		memcpy(k->addr[1], p->dst, 16);
+		k->port[0] = sp;
+		k->port[1] = dp;
+		*side = 0;
+	} else {
+		memcpy(k->addr[0], p->dst, 16);
+		memcpy(k->addr[1], p->src, 16);
+		k->port[0] = dp;
+		k->port[1] = sp;
+		*side = 1;
+	}
+	for (int i = 0; i < p->nvlan; i++)
+		k->vlan[i] = p->vlan[i];
+	k->proto = p->l4proto;
+	k->ipver = p->ipver;
+}
+
+static inline uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+uint64_t flow_key_hash(const struct flow_key *k)
+{
+	uint64_t w[sizeof(*k) / 8];
+	memcpy(w, k, sizeof(w));
+	uint64_t h = 0x9e3779b97f4a7c15ULL;
+	for (size_t i = 0; i < sizeof(w) / 8; i++)
+		h = (h ^ w[i]) * 0x100000001b3ULL + (h >> 29);
+	return mix64(h);
+}
+
+int flow_table_init(struct flow_table *t, uint64_t max_flows, const struct flow_timeouts *to,
+		    flow_end_fn on_end, void *ctx, char *err, size_t errlen)
+{
+	memset(t, 0, sizeof(*t));
+	if (max_flows < 1)
+		max_flows = 1;
+	uint64_t n = 1024;
+	while (n < max_flows && n < (1ULL << 30))
+		n <<= 1;
+	t->buckets = calloc(n, sizeof(*t->buckets));
+	if (!t->buckets) {
+		snprintf(err, errlen, "flow table: cannot allocate %llu buckets",
+			 (unsigned long long)n);
+		return -1;
+	}
+	t->mask = n - 1;
+	t->max_flows = max_flows;
+	t->on_end = on_end;
+	t->ctx = ctx;
+	for (int g = 0; g < FLOW__PGROUPS; g++)
+		for (int s = 0; s < FLOW__STATES; s++)
+			t->timeout_us[g * FLOW__STATES + s] = (uint64_t)to->s[g][s] * 1000000ULL;
+	return 0;
+}
+
+static void list_unlink(struct flow_table *t, struct flow *f)
+{
+	int c = f->tclass;
+	if (f->lprev) f->lprev->lnext = f->lnext; else t->head[c] = f->lnext;
+	if (f->lnext) f->lnext->lprev = f->lprev; else t->tail[c] = f->lprev;
+	f->lprev = f->lnext = NULL;
+}
+
+static void list_append(struct flow_table *t, struct flow *f)
+{
+	int c = f->tclass;
+	f->lnext = NULL;
+	f->lprev = t->tail[c];
+	if (t->tail[c]) t->tail[c]->lnext = f; else t->head[c] = f;
+	t->tail[c] = f;
+}
+
+static void flow_end(struct flow_table *t, struct flow *f, enum flow_reason why)
+{
+	t->on_end(t->ctx, f, why);
+	t->st.ended[why]++;
+	struct flow **pp = &t->buckets[f->hash & t->mask];
+	while (*pp && *pp != f)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = f->hnext;
+	list_unlink(t, f);
+	f->hnext = t->free;
+	t->free = f;
+	t->st.active--;
+}
+
+static bool grow_pool(struct flow_table *t)
+{
+	uint64_t have = (uint64_t)t->nslabs * FLOW_SLAB;
+	if (have >= t->max_flows)
+		return false;
+	uint64_t n = t->max_flows - have < FLOW_SLAB ? t->max_flows - have : FLOW_SLAB;
+	if (t->nslabs == t->cap_slabs) {
+		size_t nc = t->cap_slabs ? t->cap_slabs * 2 : 16;
+		void **s = realloc(t->slabs, nc * sizeof(*s));
+		if (!s)
+			return false;
+		t->slabs = s;
+		t->cap_slabs = nc;
+	}
+	struct flow *slab = calloc(n, sizeof(*slab));
+	if (!slab)
+		return false;
+	t->slabs[t->nslabs++] = slab;
+	t->st.pool_bytes += n * sizeof(*slab);
+	for (uint64_t i = 0; i < n; i++) {
+		slab[i].hnext = t->free;
+		t->free = &slab[i];
+	}
+	return true;
+}
+
+/* The least recently seen flow: the oldest head of the class lists. */
+static struct flow *lru_victim(struct flow_table *t)
+{
+	struct flow *v = NULL;
+	for (int c = 0; c < FLOW_NCLASSES; c++)
+		if (t->head[c] && (!v || t->head[c]->last_us < v->last_us))
+			v = t->head[c];
+	return v;
+}
+
+static struct flow *flow_alloc(struct flow_table *t)
+{
+	if (!t->free && t->st.active >= t->max_flows) {
+		struct flow *v = lru_victim(t);
+		if (v)
+			flow_end(t, v, FLOW_END_EVICTED);
+	}
+	if (!t->free && !grow_pool(t)) {
+		t->st.no_memory++;
+		return NULL;
+	}
+	struct flow *f = t->free;
+	t->free = f->hnext;
+	memset(f, 0, sizeof(*f));
+	return f;
+}
+
+static inline bool idle_expired(const struct flow_table *t, const struct flow *f, uint64_t now)
+{
+	return now > f->last_us && now - f->last_us > t->timeout_us[f->tclass];
+}
+
+static void tcp_track(struct flow *f, const struct pkt *p, int side)
+{
+	uint8_t fl = p->tcp_flags;
+	if ((fl & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
+		if (!(f->tcp_seen & (FLOW_SEEN_SYN | FLOW_SEEN_SYNACK)))
+			f->src_side = (uint8_t)side;
+		f->tcp_seen |= FLOW_SEEN_SYN;
+	} else if ((fl & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK)) {
+		if (!(f->tcp_seen & (FLOW_SEEN_SYN | FLOW_SEEN_SYNACK)))
+			f->src_side = (uint8_t)!side;
+		f->tcp_seen |= FLOW_SEEN_SYNACK;
+	}
+	if (fl & TCP_FIN)
+		f->tcp_seen |= side ? FLOW_SEEN_FIN1 : FLOW_SEEN_FIN0;
+	if (fl & TCP_RST)
+		f->state = FLOW_CLOSED;
+	else if ((f->tcp_seen & (FLOW_SEEN_FIN0 | FLOW_SEEN_FIN1)) ==
+		 (FLOW_SEEN_FIN0 | FLOW_SEEN_FIN1))
+		f->state = FLOW_CLOSED;
+}
+
+struct flow *flow_packet(struct flow_table *t, const struct pkt *p, const struct flow_key *k,
+			 uint64_t h, int side, bool *created)
+{
+	struct flow *f = t->buckets[h & t->mask];
+	while (f && (f->hash != h || memcmp(&f->key, k, sizeof(*k)) != 0))
+		f = f->hnext;
+	if (f && idle_expired(t, f, p->ts_us)) {
+		flow_end(t, f, FLOW_END_TIMEOUT);
+		f = NULL;
+	}
+	*created = false;
+	if (!f) {
+		f = flow_alloc(t);
+		if (!f)
+			return NULL;
+		f->key = *k;
+		f->hash = h;
+		f->first_us = f->last_us = p->ts_us;
+		f->src_side = (uint8_t)side;
+		f->nvlan = p->nvlan;
+		f->icmp_type = p->icmp_type;
+		f->icmp_code = p->icmp_code;
+		f->tclass = (uint8_t)(pgroup_of(k->proto) * FLOW__STATES + FLOW_NEW);
+		uint64_t b = h & t->mask;
+		f->hnext = t->buckets[b];
+		t->buckets[b] = f;
+		list_append(t, f);
+		t->st.created++;
+		if (++t->st.active > t->st.peak_active)
+			t->st.peak_active = t->st.active;
+		*created = true;
+	}
+
+	f->pkts[side]++;
+	f->bytes[side] += p->wirelen;
+	if (p->ts_us > f->last_us)
+		f->last_us = p->ts_us;
+	f->tcp_seen |= side ? FLOW_SEEN_SIDE1 : FLOW_SEEN_SIDE0;
+	if (k->proto == 6)
+		tcp_track(f, p, side);
+	if (f->state == FLOW_NEW &&
+	    (f->tcp_seen & (FLOW_SEEN_SIDE0 | FLOW_SEEN_SIDE1)) == (FLOW_SEEN_SIDE0 | FLOW_SEEN_SIDE1))
+		f->state = FLOW_ESTABLISHED;
+
+	uint8_t cls = (uint8_t)(pgroup_of(k->proto) * FLOW__STATES + f->state);
+	if (cls != f->tclass || t->tail[cls] != f) {
+		list_unlink(t, f);
+		f->tclass = cls;
+		list_append(t, f);
+	}
+	return f;
+}
+
+void flow_expire(struct flow_table *t, uint64_t now_us)
+{
+	for (int c = 0; c < FLOW_NCLASSES; c++) {
+		/* lists are in last-seen order; stop at the first live flow */
+		while (t->head[c] && idle_expired(t, t->head[c], now_us))
+			flow_end(t, t->head[c], FLOW_END_TIMEOUT);
+	}
+}
+
+void flow_flush(struct flow_table *t, uint64_t now_us)
+{
+	for (int c = 0; c < FLOW_NCLASSES; c++)
+		while (t->head[c])
+			flow_end(t, t->head[c], idle_expired(t, t->head[c], now_us)
+							? FLOW_END_TIMEOUT : FLOW_END_SHUTDOWN);
+}
+
+void flow_table_free(struct flow_table *t)
+{
+	for (size_t i = 0; i < t->nslabs; i++)
+		free(t->slabs[i]);
+	free(t->slabs);
+	free(t->buckets);
+	memset(t, 0, sizeof(*t));
+}

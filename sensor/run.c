@@ -1,0 +1,589 @@
+/* run.c - the replay pipeline: one reader (this thread), N workers, one
+ * output thread.
+ *
+ *   reader: pcap -> decode -> symmetric hash of the flow key -> worker queue
+ *   worker: flow table -> nDPI -> on flow end: JSON record -> output queue
+ *   output: drains every worker's output queue -> file or stdout
+ *
+ * Replay never drops: a full queue makes its producer wait (backoff). The
+ * reader also sends every worker a clock tick each second of packet time, so
+ * idle flows end on time whatever share of the traffic a worker gets, and an
+ * EOF carrying the last packet time, so every worker ends its flows with the
+ * same reasons for any worker count.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pcap/pcap.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "davy.h"
+#include "queue.h"
+#include "record.h"
+
+#define OUT_QUEUE_BYTES (4u << 20)
+#define TICK_US 1000000ULL
+
+/* A packet handed from the reader to a worker: the decoded view (offsets
+ * rebased to `bytes`, which starts at the innermost IP header). */
+struct wpkt {
+	struct pkt p;
+	struct flow_key key;
+	uint64_t hash;
+	int32_t side;
+	uint32_t pad;
+	_Alignas(8) uint8_t bytes[];
+};
+
+struct worker {
+	unsigned id;
+	const struct davy_config *cfg;
+	struct mq in, out;
+	struct flow_table flows;
+	struct classifier cls;
+	pthread_t th;
+	uint64_t records;
+	uint64_t record_overflow;
+	uint64_t out_waits;
+	uint64_t in_waits; /* written by the reader */
+};
+
+struct output {
+	FILE *fp;
+	const char *path;
+	struct worker *w;
+	unsigned n;
+	uint64_t records, bytes;
+	int werr; /* first write error (errno) */
+	pthread_t th;
+};
+
+struct reader {
+	const struct davy_config *cfg;
+	struct worker *w;
+	unsigned n;
+	struct decode_stats ds;
+	uint64_t clock_us, next_tick;
+	uint64_t files_read, files_damaged;
+	uint64_t dispatched;
+	/* progress */
+	bool progress;
+	uint64_t total_bytes, done_bytes;
+	struct timespec t0, last_draw;
+};
+
+static double since(const struct timespec *a)
+{
+	struct timespec b;
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (double)(b.tv_sec - a->tv_sec) + (double)(b.tv_nsec - a->tv_nsec) / 1e9;
+}
+
+/* ---- worker ---------------------------------------------------------- */
+
+static void worker_emit_flow(void *ctx, struct flow *f, enum flow_reason why)
+{
+	struct worker *w = ctx;
+	classify_finish(&w->cls, &f->cls);
+
+	struct mq_msg *m = mq_reserve(&w->out, RECORD_MAX);
+	if (!m) {
+		unsigned round = 0;
+		w->out_waits++;
+		while (!(m = mq_reserve(&w->out, RECORD_MAX)))
+			mq_backoff(&round);
+	}
+	struct jbuf j;
+	jb_init(&j, (char *)m->data, RECORD_MAX);
+	size_t len = record_flow(&j, &w->cls, f, why, w->cfg->sensor_name);
+	if (len == 0) {
+		w->record_overflow++; /* the reservation is abandoned */
+		return;
+	}
+	mq_commit(&w->out, m, MQ_RECORD, len);
+	w->records++;
+}
+
+static void worker_packet(struct worker *w, struct wpkt *wp)
+{
+	wp->p.data = wp->bytes;
+	bool created;
+	struct flow *f = flow_packet(&w->flows, &wp->p, &wp->key, wp->hash, wp->side, &created);
+	if (!f)
+		return;
+	if (created)
+		classify_start(&w->cls, &f->cls);
+	if (f->cls.nf)
+		classify_packet(&w->cls, &f->cls, wp->bytes, wp->p.l3_len, wp->p.ts_us);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	unsigned round = 0;
+	for (;;) {
+		struct mq_msg *m = mq_peek(&w->in);
+		if (!m) {
+			mq_backoff(&round);
+			continue;
+		}
+		round = 0;
+		uint32_t type = m->type;
+		uint64_t t = m->u64;
+		if (type == MQ_PKT)
+			worker_packet(w, (struct wpkt *)m->data);
+		mq_release(&w->in, m);
+		if (type == MQ_TICK) {
+			flow_expire(&w->flows, t);
+		} else if (type == MQ_EOF) {
+			flow_flush(&w->flows, t);
+			break;
+		}
+	}
+	struct mq_msg *m;
+	while (!(m = mq_reserve(&w->out, 0)))
+		mq_backoff(&round);
+	mq_commit(&w->out, m, MQ_EOF, 0);
+	return NULL;
+}
+
+/* ---- output ---------------------------------------------------------- */
+
+static void *output_main(void *arg)
+{
+	struct output *o = arg;
+	unsigned done = 0, round = 0;
+	bool *fin = calloc(o->n, sizeof(*fin));
+	if (!fin)
+		abort(); /* a few bytes at start-up; nothing sensible to do without them */
+	while (done < o->n) {
+		bool any = false;
+		for (unsigned i = 0; i < o->n; i++) {
+			if (fin[i])
+				continue;
+			struct mq_msg *m;
+			for (int budget = 0; budget < 512 && (m = mq_peek(&o->w[i].out)); budget++) {
+				any = true;
+				if (m->type == MQ_EOF) {
+					fin[i] = true;
+					done++;
+					mq_release(&o->w[i].out, m);
+					break;
+				}
+				if (!o->werr && fwrite(m->data, 1, m->len, o->fp) != m->len)
+					o->werr = errno ? errno : EIO;
+				o->records++;
+				o->bytes += m->len;
+				mq_release(&o->w[i].out, m);
+			}
+		}
+		if (any)
+			round = 0;
+		else
+			mq_backoff(&round);
+	}
+	free(fin);
+	return NULL;
+}
+
+/* ---- reader ---------------------------------------------------------- */
+
+static void send_ctl(struct worker *w, uint32_t type, uint64_t t)
+{
+	unsigned round = 0;
+	struct mq_msg *m;
+	while (!(m = mq_reserve(&w->in, 0)))
+		mq_backoff(&round);
+	m->u64 = t;
+	mq_commit(&w->in, m, type, 0);
+}
+
+static void dispatch(struct reader *r, const struct pkt *p)
+{
+	struct flow_key k;
+	int side;
+	flow_key_from_pkt(p, &k, &side);
+	uint64_t h = flow_key_hash(&k);
+	struct worker *w = &r->w[((h >> 32) * r->n) >> 32];
+
+	size_t len = sizeof(struct wpkt) + p->l3_len;
+	struct mq_msg *m = mq_reserve(&w->in, len);
+	if (!m) {
+		unsigned round = 0;
+		w->in_waits++;
+		while (!(m = mq_reserve(&w->in, len)))
+			mq_backoff(&round);
+	}
+	struct wpkt *wp = (struct wpkt *)m->data;
+	wp->p = *p;
+	wp->p.data = NULL;
+	wp->p.l3_off = 0;
+	wp->p.l4_off = p->l4_off - p->l3_off;
+	wp->p.payload_off = p->payload_off ? p->payload_off - p->l3_off : 0;
+	wp->key = k;
+	wp->hash = h;
+	wp->side = side;
+	memcpy(wp->bytes, p->data + p->l3_off, p->l3_len);
+	mq_commit(&w->in, m, MQ_PKT, len);
+	r->dispatched++;
+}
+
+static void progress_draw(struct reader *r, pcap_t *pc, bool final)
+{
+	if (!r->progress)
+		return;
+	if (final) {
+		fputs("\r\033[K", stderr);
+		return;
+	}
+	if (since(&r->last_draw) < 0.25)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &r->last_draw);
+	long pos = ftell(pcap_file(pc));
+	uint64_t done = r->done_bytes + (pos > 0 ? (uint64_t)pos : 0);
+	double el = since(&r->t0);
+	fprintf(stderr, "\rdavy: %5.1f%%  %" PRIu64 " packets  %.0f packets/s\033[K",
+		r->total_bytes ? 100.0 * (double)done / (double)r->total_bytes : 0.0, r->ds.pkts,
+		el > 0 ? (double)r->ds.pkts / el : 0.0);
+}
+
+static pcap_t *open_input(const struct davy_config *cfg, const char *path, char *err, size_t errlen)
+{
+	char eb[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *pc = pcap_open_offline(path, eb);
+	if (!pc) {
+		snprintf(err, errlen, "cannot read capture '%s': %s", path, eb);
+		return NULL;
+	}
+	if (cfg->bpf) {
+		struct bpf_program prog;
+		if (pcap_compile(pc, &prog, cfg->bpf, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+			snprintf(err, errlen, "bad BPF filter '%s' (for '%s'): %s", cfg->bpf, path,
+				 pcap_geterr(pc));
+			pcap_close(pc);
+			return NULL;
+		}
+		int rc = pcap_setfilter(pc, &prog);
+		pcap_freecode(&prog);
+		if (rc != 0) {
+			snprintf(err, errlen, "cannot apply BPF filter to '%s': %s", path,
+				 pcap_geterr(pc));
+			pcap_close(pc);
+			return NULL;
+		}
+	}
+	return pc;
+}
+
+static void read_file(struct reader *r, pcap_t *pc, const char *path)
+{
+	int dlt = pcap_datalink(pc);
+	enum layer first = decode_first_layer(dlt);
+	if (first == L_NONE) {
+		const char *dn = pcap_datalink_val_to_name(dlt);
+		fprintf(stderr, "davy: %s: link type %s (%d) is not supported; its packets are counted, not decoded\n",
+			path, dn ? dn : "?", dlt);
+	}
+	struct pcap_pkthdr *hdr;
+	const u_char *data;
+	struct pkt p;
+	memset(&p, 0, sizeof(p));
+	uint64_t n = 0;
+	int rc;
+	while ((rc = pcap_next_ex(pc, &hdr, &data)) == 1) {
+		n++;
+		p.data = data;
+		p.caplen = hdr->caplen;
+		p.wirelen = hdr->len < hdr->caplen ? hdr->caplen : hdr->len;
+		p.ts_us = (uint64_t)hdr->ts.tv_sec * 1000000ULL + (uint64_t)hdr->ts.tv_usec;
+		if (p.ts_us > r->clock_us)
+			r->clock_us = p.ts_us;
+		if (r->clock_us >= r->next_tick) {
+			if (r->next_tick)
+				for (unsigned i = 0; i < r->n; i++)
+					send_ctl(&r->w[i], MQ_TICK, r->clock_us);
+			r->next_tick = r->clock_us + TICK_US;
+		}
+		if (decode_packet(&p, first, &r->ds))
+			dispatch(r, &p);
+		if ((n & 4095) == 0)
+			progress_draw(r, pc, false);
+	}
+	if (rc == PCAP_ERROR) {
+		r->files_damaged++;
+		progress_draw(r, pc, true);
+		fprintf(stderr, "davy: %s: capture damaged or unreadable after packet %" PRIu64 ": %s\n", path, n,
+			pcap_geterr(pc));
+	}
+}
+
+static bool all_regular(const struct davy_config *cfg, uint64_t *total)
+{
+	*total = 0;
+	for (unsigned i = 0; i < cfg->nfiles; i++) {
+		struct stat st;
+		if (strcmp(cfg->files[i], "-") == 0 || stat(cfg->files[i], &st) != 0 ||
+		    !S_ISREG(st.st_mode))
+			return false;
+		*total += (uint64_t)st.st_size;
+	}
+	return true;
+}
+
+/* ---- stats record and summary --------------------------------------- */
+
+static void layer_counters(struct jbuf *j, const struct decode_stats *ds)
+{
+	jb_obj_open(j, "layers");
+	for (int l = 1; l < L__COUNT; l++) {
+		jb_obj_open(j, layer_name(l));
+		jb_u64(j, "ok", ds->layer[l]);
+		for (int r = 1; r < DEC__COUNT; r++)
+			jb_u64(j, dec_result_name(r), ds->result[l][r]);
+		jb_obj_close(j);
+	}
+	jb_obj_close(j);
+}
+
+static uint64_t decode_errors(const struct decode_stats *ds)
+{
+	uint64_t e = ds->too_many_layers;
+	for (int l = 0; l < L__COUNT; l++)
+		e += ds->result[l][DEC_TRUNCATED] + ds->result[l][DEC_MALFORMED];
+	return e;
+}
+
+struct totals {
+	struct flow_stats fs;
+	struct classifier_stats cs;
+	uint64_t records, record_overflow, in_waits, out_waits;
+};
+
+static void sum_workers(const struct worker *w, unsigned n, struct totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (unsigned i = 0; i < n; i++) {
+		t->fs.created += w[i].flows.st.created;
+		for (int r = 0; r < FLOW__REASONS; r++)
+			t->fs.ended[r] += w[i].flows.st.ended[r];
+		t->fs.active += w[i].flows.st.active;
+		t->fs.peak_active += w[i].flows.st.peak_active;
+		t->fs.no_memory += w[i].flows.st.no_memory;
+		t->fs.pool_bytes += w[i].flows.st.pool_bytes;
+		t->cs.calls += w[i].cls.st.calls;
+		t->cs.detected += w[i].cls.st.detected;
+		t->cs.gave_up += w[i].cls.st.gave_up;
+		t->cs.peak_live += w[i].cls.st.peak_live;
+		t->cs.no_memory += w[i].cls.st.no_memory;
+		t->records += w[i].records;
+		t->record_overflow += w[i].record_overflow;
+		t->in_waits += w[i].in_waits;
+		t->out_waits += w[i].out_waits;
+	}
+}
+
+static size_t stats_record(struct jbuf *j, const struct davy_config *cfg, const struct reader *r,
+			   const struct totals *t, double elapsed)
+{
+	char ts[RECORD_TIME_LEN];
+	record_time(ts, r->clock_us);
+	jb_str(j, "timestamp", ts);
+	jb_str(j, "event_type", "stats");
+	jb_obj_open(j, "stats");
+	jb_u64(j, "uptime", (uint64_t)elapsed);
+	jb_obj_open(j, "capture");
+	jb_u64(j, "files", r->files_read);
+	jb_u64(j, "files_damaged", r->files_damaged);
+	jb_obj_close(j);
+	jb_obj_open(j, "decoder");
+	jb_u64(j, "pkts", r->ds.pkts);
+	jb_u64(j, "bytes", r->ds.bytes);
+	jb_u64(j, "dispatched", r->dispatched);
+	jb_u64(j, "errors", decode_errors(&r->ds));
+	uint64_t unsup = 0;
+	for (int l = 0; l < L__COUNT; l++)
+		unsup += r->ds.result[l][DEC_UNSUPPORTED];
+	jb_u64(j, "unsupported", unsup);
+	jb_u64(j, "fragments_unattributed", r->ds.fragments);
+	jb_u64(j, "too_many_layers", r->ds.too_many_layers);
+	jb_u64(j, "unknown_linktype", r->ds.unknown_linktype);
+	layer_counters(j, &r->ds);
+	jb_obj_close(j);
+	jb_obj_open(j, "flow");
+	jb_u64(j, "created", t->fs.created);
+	jb_u64(j, "timeout", t->fs.ended[FLOW_END_TIMEOUT]);
+	jb_u64(j, "shutdown", t->fs.ended[FLOW_END_SHUTDOWN]);
+	jb_u64(j, "evicted", t->fs.ended[FLOW_END_EVICTED]);
+	jb_u64(j, "no_memory", t->fs.no_memory);
+	jb_u64(j, "peak_active", t->fs.peak_active);
+	jb_u64(j, "max", cfg->max_flows);
+	jb_u64(j, "pool_bytes", t->fs.pool_bytes);
+	jb_obj_close(j);
+	jb_obj_open(j, "ndpi");
+	jb_u64(j, "calls", t->cs.calls);
+	jb_u64(j, "detected", t->cs.detected);
+	jb_u64(j, "gave_up", t->cs.gave_up);
+	jb_u64(j, "peak_live", t->cs.peak_live);
+	jb_u64(j, "no_memory", t->cs.no_memory);
+	jb_obj_close(j);
+	jb_obj_open(j, "queues");
+	jb_u64(j, "worker_full_waits", t->in_waits);
+	jb_u64(j, "output_full_waits", t->out_waits);
+	jb_obj_close(j);
+	jb_obj_open(j, "drops");
+	jb_u64(j, "ring", 0);   /* replay waits instead of dropping */
+	jb_u64(j, "output", 0);
+	jb_u64(j, "record_too_big", t->record_overflow);
+	jb_obj_close(j);
+	jb_obj_open(j, "output");
+	jb_u64(j, "records", t->records);
+	jb_obj_close(j);
+	jb_u64(j, "workers", cfg->workers);
+	jb_obj_close(j);
+	jb_obj_open(j, "sensor");
+	jb_str(j, "name", cfg->sensor_name);
+	jb_obj_close(j);
+	return jb_finish(j);
+}
+
+/* ---- the run --------------------------------------------------------- */
+
+int davy_run(const struct davy_config *cfg)
+{
+	char err[512];
+	int status = DAVY_EXIT_OK;
+
+	/* Every named file must open (and take the filter) before anything runs. */
+	for (unsigned i = 0; i < cfg->nfiles; i++) {
+		if (strcmp(cfg->files[i], "-") == 0)
+			continue;
+		pcap_t *pc = open_input(cfg, cfg->files[i], err, sizeof(err));
+		if (!pc) {
+			fprintf(stderr, "davy: %s\n", err);
+			return DAVY_EXIT_FATAL;
+		}
+		pcap_close(pc);
+	}
+
+	struct output o = { .path = cfg->out_path };
+	bool to_stdout = !cfg->out_path || strcmp(cfg->out_path, "-") == 0;
+	o.fp = to_stdout ? stdout : fopen(cfg->out_path, "w");
+	if (!o.fp) {
+		fprintf(stderr, "davy: cannot open output '%s': %s\n", cfg->out_path, strerror(errno));
+		return DAVY_EXIT_FATAL;
+	}
+	char *obuf = malloc(1 << 20); /* freed after the stream is closed */
+	if (obuf)
+		setvbuf(o.fp, obuf, _IOFBF, 1 << 20);
+
+	unsigned n = cfg->workers;
+	struct worker *w = calloc(n, sizeof(*w));
+	if (!w) {
+		fprintf(stderr, "davy: out of memory\n");
+		return DAVY_EXIT_FATAL;
+	}
+	uint64_t per_worker = (cfg->max_flows + n - 1) / n;
+	for (unsigned i = 0; i < n; i++) {
+		w[i].id = i;
+		w[i].cfg = cfg;
+		if (mq_init(&w[i].in, cfg->ring_bytes, (unsigned)(cfg->ring_bytes / 256)) != 0 ||
+		    mq_init(&w[i].out, OUT_QUEUE_BYTES, 4096) != 0) {
+			fprintf(stderr, "davy: cannot allocate queues for worker %u\n", i);
+			return DAVY_EXIT_FATAL;
+		}
+		if (flow_table_init(&w[i].flows, per_worker, &cfg->timeouts, worker_emit_flow, &w[i],
+				    err, sizeof(err)) != 0 ||
+		    classifier_init(&w[i].cls, cfg->ndpi_max_pkts, err, sizeof(err)) != 0) {
+			fprintf(stderr, "davy: worker %u: %s\n", i, err);
+			return DAVY_EXIT_FATAL;
+		}
+	}
+
+	struct reader r = { .cfg = cfg, .w = w, .n = n };
+	clock_gettime(CLOCK_MONOTONIC, &r.t0);
+	r.progress = cfg->progress == 1 ||
+		     (cfg->progress == -1 && isatty(STDERR_FILENO) && all_regular(cfg, &r.total_bytes));
+	if (r.progress && !r.total_bytes)
+		all_regular(cfg, &r.total_bytes);
+
+	for (unsigned i = 0; i < n; i++)
+		if (pthread_create(&w[i].th, NULL, worker_main, &w[i]) != 0) {
+			fprintf(stderr, "davy: cannot start worker thread %u\n", i);
+			return DAVY_EXIT_FATAL;
+		}
+	o.w = w;
+	o.n = n;
+	if (pthread_create(&o.th, NULL, output_main, &o) != 0) {
+		fprintf(stderr, "davy: cannot start output thread\n");
+		return DAVY_EXIT_FATAL;
+	}
+
+	for (unsigned i = 0; i < cfg->nfiles; i++) {
+		const char *path = cfg->files[i];
+		pcap_t *pc = open_input(cfg, path, err, sizeof(err));
+		if (!pc) {
+			/* "-" is only opened here; a named file vanished since the check */
+			fprintf(stderr, "davy: %s\n", err);
+			r.files_damaged++;
+			if (strcmp(path, "-") == 0 && cfg->nfiles == 1)
+				status = DAVY_EXIT_FATAL;
+			continue;
+		}
+		read_file(&r, pc, strcmp(path, "-") == 0 ? "standard input" : path);
+		long pos = ftell(pcap_file(pc));
+		r.done_bytes += pos > 0 ? (uint64_t)pos : 0;
+		r.files_read++;
+		pcap_close(pc);
+	}
+	progress_draw(&r, NULL, true);
+
+	for (unsigned i = 0; i < n; i++)
+		send_ctl(&w[i], MQ_EOF, r.clock_us);
+	for (unsigned i = 0; i < n; i++)
+		pthread_join(w[i].th, NULL);
+	pthread_join(o.th, NULL);
+	double elapsed = since(&r.t0);
+
+	struct totals t;
+	sum_workers(w, n, &t);
+	char sbuf[RECORD_MAX];
+	struct jbuf j;
+	jb_init(&j, sbuf, sizeof(sbuf));
+	size_t slen = stats_record(&j, cfg, &r, &t, elapsed);
+	if (!o.werr && slen && fwrite(sbuf, 1, slen, o.fp) != slen)
+		o.werr = errno ? errno : EIO;
+	if (fflush(o.fp) != 0 && !o.werr)
+		o.werr = errno ? errno : EIO;
+	if (!to_stdout && fclose(o.fp) != 0 && !o.werr)
+		o.werr = errno ? errno : EIO;
+	if (o.werr) {
+		fprintf(stderr, "davy: writing records to '%s' failed: %s\n",
+			to_stdout ? "standard output" : cfg->out_path, strerror(o.werr));
+		status = DAVY_EXIT_FATAL;
+	}
+
+	if (!cfg->quiet)
+		fprintf(stderr,
+			"davy: %" PRIu64 " packets, %" PRIu64 " flows, %" PRIu64
+			" decode errors, %.2f s, %.0f packets/s\n",
+			r.ds.pkts, t.fs.created, decode_errors(&r.ds), elapsed,
+			elapsed > 0 ? (double)r.ds.pkts / elapsed : 0.0);
+
+	for (unsigned i = 0; i < n; i++) {
+		classifier_free(&w[i].cls);
+		flow_table_free(&w[i].flows);
+		mq_free(&w[i].in);
+		mq_free(&w[i].out);
+	}
+	free(w);
+	if (!to_stdout)
+		free(obuf); /* stdout keeps its buffer until exit */
+	if (status == DAVY_EXIT_OK && r.files_damaged)
+		status = DAVY_EXIT_DAMAGED;
+	return status;
+}

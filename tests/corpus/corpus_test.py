@@ -1,0 +1,170 @@
+#!/usr/bin/python3
+"""corpus_test - davy on real traffic recorded by other people.
+
+For every capture in ../shared/corpus/ndpi (the nDPI project's test pcaps):
+  - davy runs with --workers 1 and --workers 2: no crash, no sanitizer report,
+    exit status 0 (or 1 with a message naming the file, for damaged files);
+  - the two runs give identical flow records (up to order);
+  - davy's TCP/UDP flows agree with an independent count by tshark
+    (tshark_tuples.py): every plain tuple tshark sees is a davy flow, and every
+    davy flow is a tuple tshark sees (plain, tunnel carrier, or in a packet
+    tshark itself flags as damaged).
+Skips, saying why, when the corpus folder or tshark is absent.
+tshark's answers are cached in build/corpus-cache/ (keyed by file size and
+mtime), so the sanitizer pass does not pay for them again.
+Usage: corpus_test.py DAVY
+"""
+import concurrent.futures
+import os
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "lib"))
+sys.path.insert(0, HERE)
+from davytest import ROOT, Tally, canonical, flow_records, run_davy  # noqa: E402
+from flows_from_eve import norm  # noqa: E402
+
+CORPUS = os.path.normpath(os.path.join(ROOT, "..", "shared", "corpus", "ndpi"))
+CACHE = os.path.join(ROOT, "build", "corpus-cache")
+JOBS = int(os.environ.get("DAVY_TEST_JOBS", "2"))
+
+
+def tshark_tuples(path):
+    """{'T': set, 'O': set, 'M': set} from tshark_tuples.py, cached; None if unreadable."""
+    st = os.stat(path)
+    tag = f"{st.st_size} {int(st.st_mtime)}\n"
+    cache = os.path.join(CACHE, os.path.basename(path) + ".tuples")
+    text = None
+    if os.path.exists(cache):
+        with open(cache) as f:
+            if f.readline() == tag:
+                text = f.read()
+    if text is None:
+        p = subprocess.run([sys.executable, os.path.join(HERE, "tshark_tuples.py"), path],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
+        if p.returncode == 3:
+            text = "E\n"
+        elif p.returncode != 0:
+            raise RuntimeError(f"tshark_tuples.py {path}: exit {p.returncode}: {p.stderr.decode()}")
+        else:
+            text = p.stdout.decode()
+        os.makedirs(CACHE, exist_ok=True)
+        with open(cache + ".tmp", "w") as f:
+            f.write(tag + text)
+        os.replace(cache + ".tmp", cache)
+    if text.startswith("E"):
+        return None
+    out = {"T": set(), "O": set(), "M": set(), "I": set()}
+    for line in text.splitlines():
+        kind, _, tup = line.partition(" ")
+        if kind in out:
+            out[kind].add(tup)
+    return out
+
+
+def davy_tuples(records):
+    out = set()
+    for r in flow_records(records):
+        if r["proto"] in ("TCP", "UDP"):
+            out.add(norm(r["proto"], r["src_ip"], r["src_port"], r["dest_ip"], r["dest_port"]))
+    return out
+
+
+CLASSIFICATION = ("ndpi", "app_proto", "tls", "dns", "http")
+# Protocols whose nDPI 4.2 dissectors consult a cache kept in the detection
+# module (struct ndpi_detection_module_struct: ookla_cache, bittorrent_cache,
+# zoom_cache, stun_cache, tls_cert_cache, mining_cache, msteams_cache).
+CACHED = {"STUN", "Zoom", "Ookla", "BitTorrent", "Mining", "Teams", "Skype_Teams",
+          "Skype_TeamsCall"}
+
+
+def uses_module_cache(r):
+    n = r.get("ndpi", {})
+    return n.get("confidence") == "DPI (cache)" or n.get("app") in CACHED or n.get("master") in CACHED
+
+
+def comparable(f1, f2):
+    """Canonical flow records of two runs, ready to compare. nDPI keeps
+    cross-flow caches per detection module (one per worker): a flow that nDPI
+    classified only through its cache ("confidence": "DPI (cache)") can be
+    classified otherwise when another worker count splits the flows
+    differently. For such flows (matched by flow_id, which is deterministic)
+    the classification fields are left out on both sides; everything else
+    must be identical. Returns (records1, records2, number of such flows)."""
+    by1 = {r["flow_id"]: r for r in f1}
+    by2 = {r["flow_id"]: r for r in f2}
+    n = 0
+    for fid in set(by1) & set(by2):
+        x, y = by1[fid], by2[fid]
+        if uses_module_cache(x) or uses_module_cache(y):
+            n += 1
+            for k in CLASSIFICATION:
+                x.pop(k, None)
+                y.pop(k, None)
+    return canonical(f1), canonical(f2), n
+
+
+def one(davy, path, use_tshark):
+    res = {"path": path}
+    for w in (1, 2):
+        res[w] = run_davy(davy, ["--workers", str(w), "-r", path], timeout=600)
+    res["tshark"] = tshark_tuples(path) if use_tshark else None
+    return res
+
+
+def main():
+    davy = os.path.abspath(sys.argv[1])
+    t = Tally("corpus")
+    if not os.path.isdir(CORPUS):
+        t.skip("real-traffic corpus", f"{CORPUS} is absent")
+        return t.finish()
+    use_tshark = shutil.which("tshark") is not None
+    if not use_tshark:
+        t.skip("independent flow count", "tshark is not installed (make deps installs it)")
+    files = sorted(os.path.join(CORPUS, f) for f in os.listdir(CORPUS)
+                   if os.path.isfile(os.path.join(CORPUS, f)) and not f.endswith(".md"))
+    damaged = []
+    cache_flows = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=JOBS) as ex:
+        for res in ex.map(lambda p: one(davy, p, use_tshark), files):
+            name = os.path.basename(res["path"])
+            for w in (1, 2):
+                rc, recs, err = res[w]
+                label = f"{name} --workers {w}"
+                t.check("Sanitizer" not in err and "runtime error" not in err,
+                        f"{label}: no sanitizer report", err[-3000:])
+                if rc == 1:
+                    t.check(res["path"] in err and "after packet" in err,
+                            f"{label}: exit 1 names the file and the damage", err)
+                    if w == 1:
+                        damaged.append(name)
+                else:
+                    t.check(rc == 0, f"{label}: exit status 0", f"rc={rc} {err[-2000:]}")
+                t.check(bool(recs) and recs[-1].get("event_type") == "stats",
+                        f"{label}: ends with a stats record")
+            r1, r2 = res[1][1], res[2][1]
+            a, b, n = comparable(flow_records(r1), flow_records(r2))
+            cache_flows += n
+            t.check(a == b, f"{name}: identical flow records for 1 and 2 workers",
+                    f"{len(a)} vs {len(b)} flows; first difference: "
+                    f"{next(((x, y) for x, y in zip(a, b) if x != y), None)}")
+            ts = res["tshark"]
+            if ts is None:
+                continue
+            mine = davy_tuples(r1)
+            missing = ts["T"] - mine
+            extra = mine - ts["T"] - ts["O"] - ts["M"]
+            t.check(not missing, f"{name}: every flow tshark sees is a davy flow",
+                    f"{len(missing)} missing, e.g. {sorted(missing)[:5]}")
+            t.check(not extra, f"{name}: every davy flow is one tshark sees",
+                    f"{len(extra)} extra, e.g. {sorted(extra)[:5]}")
+    print(f"corpus: {len(files)} captures replayed; damaged (exit 1): {', '.join(damaged) or 'none'}")
+    print(f"corpus: {cache_flows} flows classified through nDPI's per-worker cache "
+          "(their classification fields are not compared across worker counts)")
+    return t.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

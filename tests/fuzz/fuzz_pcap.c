@@ -1,0 +1,233 @@
+/* fuzz_pcap.c - libFuzzer target: arbitrary bytes as a capture FILE through
+ * libpcap's reader and the sensor's reader loop.
+ *
+ * The bytes are opened with fmemopen() + pcap_fopen_offline() (so pcap and
+ * pcapng, either byte order, micro- or nanosecond, are all reachable), then
+ * the loop of read_file() in sensor/run.c runs: pcap_next_ex(), the wire
+ * length taken as max(len, caplen), decode_packet() from
+ * decode_first_layer(pcap_datalink()), and for keyed packets what dispatch()
+ * and the worker do: the flow key and its hash, a copy of the IP datagram,
+ * and the flow table (flow_packet, a clock tick each second of packet time,
+ * flow_flush at the end). nDPI is left out: it is not instrumented and not
+ * davy's code. At most MAX_PKTS packets are read per input.
+ *
+ * Input layout:
+ *   - starting with a pcap or pcapng magic number: the file as it is;
+ *   - otherwise byte 0 chooses a pcap global header that is put in front of
+ *     bytes 1.. (which then start at the first packet record):
+ *       bits 0-2: link type: EN10MB, LINUX_SLL, LINUX_SLL2, NULL, RAW, PPP,
+ *                 C_HDLC, PPI
+ *       bit 3:    nanosecond magic
+ *       bit 4:    written in big-endian order (records too)
+ *       bits 5-7: snaplen: 65535, 262144, 96, 0, 1, 1500, 0x7fffffff, 0xffffffff
+ *
+ * Each packet is copied into a malloc'd buffer of exactly caplen bytes
+ * before decoding, so AddressSanitizer reports a read past the captured bytes
+ * (libpcap's own buffer is larger than the packet).
+ *
+ * FUZZ_PCAP_DUMP=FILE in the environment writes the capture file that was
+ * read (with the header put in front) to FILE, to replay an input with
+ * `davy -r FILE` or tcpdump.
+ */
+#include <pcap/pcap.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode.h"
+#include "flow.h"
+#include "fuzz_check.h"
+
+#define MAX_PKTS 4096
+#define MAX_FLOWS 4 /* small, so that eviction (LRU) is reached */
+#define TICK_US 1000000ULL
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* byte 0, bits 0-2; a pcap file (the other input form) may name any */
+static const uint32_t link_types[8] = {
+	DLT_EN10MB, DLT_LINUX_SLL,
+#ifdef DLT_LINUX_SLL2
+	DLT_LINUX_SLL2,
+#else
+	276,
+#endif
+	DLT_NULL, DLT_RAW, DLT_PPP, DLT_C_HDLC, DLT_PPI,
+};
+
+static const uint32_t snaplens[] = {
+	65535, 262144, 96, 0, 1, 1500, 0x7fffffff, 0xffffffff,
+};
+
+static bool has_magic(const uint8_t *d, size_t n)
+{
+	static const uint8_t magics[][4] = {
+		{ 0xd4, 0xc3, 0xb2, 0xa1 }, { 0xa1, 0xb2, 0xc3, 0xd4 }, /* pcap us */
+		{ 0x4d, 0x3c, 0xb2, 0xa1 }, { 0xa1, 0xb2, 0x3c, 0x4d }, /* pcap ns */
+		{ 0x0a, 0x0d, 0x0d, 0x0a },                             /* pcapng SHB */
+	};
+	if (n < 4)
+		return false;
+	for (size_t i = 0; i < sizeof(magics) / sizeof(magics[0]); i++)
+		if (memcmp(d, magics[i], 4) == 0)
+			return true;
+	return false;
+}
+
+static void put32(uint8_t *b, uint32_t v, bool be)
+{
+	for (int i = 0; i < 4; i++)
+		b[i] = (uint8_t)(be ? v >> (24 - 8 * i) : v >> (8 * i));
+}
+
+static void put16(uint8_t *b, uint16_t v, bool be)
+{
+	b[0] = (uint8_t)(be ? v >> 8 : v);
+	b[1] = (uint8_t)(be ? v : v >> 8);
+}
+
+/* What the worker's flow table sees ending. */
+struct ends {
+	uint64_t n;
+};
+
+static void on_end(void *ctx, struct flow *f, enum flow_reason why)
+{
+	struct ends *e = ctx;
+	e->n++;
+	if ((unsigned)why >= FLOW__REASONS || f->state >= FLOW__STATES ||
+	    f->src_side > 1 || f->first_us > f->last_us || f->pkts[0] + f->pkts[1] == 0 ||
+	    memcmp(f->key.addr[0], f->key.addr[1], 16) > 0 ||
+	    (memcmp(f->key.addr[0], f->key.addr[1], 16) == 0 && f->key.port[0] > f->key.port[1]) ||
+	    f->hash != flow_key_hash(&f->key)) {
+		fprintf(stderr, "fuzz_pcap: bad flow at its end (reason %d state %d side %d)\n",
+			(int)why, (int)f->state, (int)f->src_side);
+		abort();
+	}
+}
+
+static void run_capture(pcap_t *pc)
+{
+	int dlt = pcap_datalink(pc);
+	enum layer first = decode_first_layer(dlt);
+	(void)pcap_datalink_val_to_name(dlt);
+
+	struct flow_timeouts to;
+	flow_timeouts_default(&to);
+	struct flow_table t;
+	struct ends e = { 0 };
+	char err[256];
+	if (flow_table_init(&t, MAX_FLOWS, &to, on_end, &e, err, sizeof(err)) != 0)
+		return;
+
+	struct decode_stats ds;
+	memset(&ds, 0, sizeof(ds));
+	uint64_t clock_us = 0, next_tick = 0, n = 0;
+	struct pcap_pkthdr *hdr;
+	const u_char *bytes;
+	struct pkt p;
+	memset(&p, 0, sizeof(p));
+	int rc = 0;
+	while (n < MAX_PKTS && (rc = pcap_next_ex(pc, &hdr, &bytes)) == 1) {
+		n++;
+		/* exactly sized copy of the captured bytes */
+		uint8_t *buf = malloc(hdr->caplen);
+		if (!buf && hdr->caplen)
+			break;
+		if (hdr->caplen)
+			memcpy(buf, bytes, hdr->caplen);
+		p.data = buf;
+		p.caplen = hdr->caplen;
+		p.wirelen = hdr->len < hdr->caplen ? hdr->caplen : hdr->len;
+		p.ts_us = (uint64_t)hdr->ts.tv_sec * 1000000ULL + (uint64_t)hdr->ts.tv_usec;
+		if (p.ts_us > clock_us)
+			clock_us = p.ts_us;
+		if (clock_us >= next_tick) {
+			if (next_tick)
+				flow_expire(&t, clock_us);
+			next_tick = clock_us + TICK_US;
+		}
+		bool keyed = decode_packet(&p, first, &ds);
+		check_decoded(&p, keyed);
+		if (keyed) {
+			struct flow_key k;
+			int side;
+			flow_key_from_pkt(&p, &k, &side);
+			uint64_t h = flow_key_hash(&k);
+			bool created;
+			struct flow *f = flow_packet(&t, &p, &k, h, side, &created);
+			if (!f || t.st.active > MAX_FLOWS) {
+				fprintf(stderr, "fuzz_pcap: flow table: %s (active %llu)\n",
+					f ? "over its bound" : "no flow",
+					(unsigned long long)t.st.active);
+				abort();
+			}
+		}
+		free(buf);
+	}
+	if (n < MAX_PKTS && rc == PCAP_ERROR)
+		(void)pcap_geterr(pc);
+
+	flow_flush(&t, clock_us);
+	uint64_t ended = t.st.ended[0] + t.st.ended[1] + t.st.ended[2];
+	if (t.st.active != 0 || ended != t.st.created || e.n != t.st.created ||
+	    ds.pkts != n) {
+		fprintf(stderr, "fuzz_pcap: counters: active %llu created %llu ended %llu pkts %llu/%llu\n",
+			(unsigned long long)t.st.active, (unsigned long long)t.st.created,
+			(unsigned long long)ended, (unsigned long long)ds.pkts,
+			(unsigned long long)n);
+		abort();
+	}
+	flow_table_free(&t);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size == 0)
+		return 0;
+	uint8_t *file = NULL;
+	const uint8_t *fbytes = data;
+	size_t flen = size;
+	if (!has_magic(data, size)) {
+		uint8_t sel = data[0];
+		bool be = sel & 0x10;
+		flen = 24 + size - 1;
+		file = malloc(flen);
+		if (!file)
+			return 0;
+		put32(file, (sel & 0x08) ? 0xa1b23c4d : 0xa1b2c3d4, be);
+		put16(file + 4, 2, be);
+		put16(file + 6, 4, be);
+		put32(file + 8, 0, be);  /* thiszone */
+		put32(file + 12, 0, be); /* sigfigs */
+		put32(file + 16, snaplens[sel >> 5], be);
+		put32(file + 20, link_types[sel & 7], be);
+		memcpy(file + 24, data + 1, size - 1);
+		fbytes = file;
+	}
+
+	const char *dump = getenv("FUZZ_PCAP_DUMP");
+	if (dump && *dump) {
+		FILE *df = fopen(dump, "wb");
+		if (df) {
+			fwrite(fbytes, 1, flen, df);
+			fclose(df);
+		}
+	}
+
+	/* read-only: fmemopen does not write to the buffer in "rb" mode */
+	FILE *fp = fmemopen((void *)(uintptr_t)fbytes, flen, "rb");
+	if (fp) {
+		char eb[PCAP_ERRBUF_SIZE] = "";
+		pcap_t *pc = pcap_fopen_offline(fp, eb);
+		if (pc) {
+			run_capture(pc);
+			pcap_close(pc); /* closes fp */
+		} else {
+			fclose(fp);
+		}
+	}
+	free(file);
+	return 0;
+}

@@ -1,0 +1,325 @@
+#!/usr/bin/python3
+"""make_seeds.py - writes the seed corpora of the fuzz targets.
+
+    /usr/bin/python3 tests/fuzz/make_seeds.py [OUTDIR]
+
+OUTDIR defaults to tests/fuzz/corpus next to this script. Writes
+OUTDIR/fuzz_decode/* (one packet each, with the selector byte of
+fuzz_decode.c in front) and OUTDIR/fuzz_pcap/* (small pcap and pcapng files,
+and two record streams with the selector byte of fuzz_pcap.c in front).
+Everything is built here with struct; nothing is copied from elsewhere.
+The output is deterministic, so re-running it changes nothing.
+"""
+import os
+import struct
+import sys
+
+# ---- packet builders -------------------------------------------------------
+
+
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def ip4(a):
+    return bytes(int(x) for x in a.split("."))
+
+
+def ip6(a):
+    head, _, tail = a.partition("::")
+    h = [int(x, 16) for x in head.split(":") if x]
+    t = [int(x, 16) for x in tail.split(":") if x]
+    return struct.pack("!8H", *(h + [0] * (8 - len(h) - len(t)) + t))
+
+
+MAC_A = bytes.fromhex("020000000001")
+MAC_B = bytes.fromhex("020000000002")
+
+
+def eth(payload, etype, dst=MAC_B, src=MAC_A):
+    return dst + src + struct.pack("!H", etype) + payload
+
+
+def vlan(payload, vid, etype, pcp=0):
+    return struct.pack("!HH", (pcp << 13) | vid, etype) + payload
+
+
+def ipv4(payload, proto, src="10.0.0.1", dst="10.0.0.2", options=b"", frag=0x4000,
+         total=None, ident=1, ttl=64):
+    ihl = 5 + len(options) // 4
+    if total is None:
+        total = ihl * 4 + len(payload)
+    h = struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0, total, ident, frag, ttl, proto, 0,
+                    ip4(src), ip4(dst)) + options
+    h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
+    return h + payload
+
+
+def ipv6(payload, nh, src="2001:db8::1", dst="2001:db8::2", plen=None):
+    if plen is None:
+        plen = len(payload)
+    return struct.pack("!IHBB16s16s", 0x60000000, plen, nh, 64, ip6(src), ip6(dst)) + payload
+
+
+def tcp(sport, dport, flags, seq=1000, ack=0, payload=b"", options=b"", win=65535):
+    off = 5 + len(options) // 4
+    return struct.pack("!HHIIBBHHH", sport, dport, seq, ack, off << 4, flags, win, 0, 0) + \
+        options + payload
+
+
+def udp(sport, dport, payload=b"", length=None):
+    if length is None:
+        length = 8 + len(payload)
+    return struct.pack("!HHHH", sport, dport, length, 0) + payload
+
+
+def icmp(typ, code, payload=b""):
+    return struct.pack("!BBHHH", typ, code, 0, 0x1234, 1) + payload
+
+
+def ext6(nh, body):
+    """A generic IPv6 extension header (hop-by-hop, routing, dest opts)."""
+    total = 2 + len(body)
+    pad = (-total) % 8
+    body += b"\x01" + bytes([pad - 2]) + b"\0" * (pad - 2) if pad >= 2 else b"\0" * pad
+    return struct.pack("!BB", nh, (2 + len(body)) // 8 - 1) + body
+
+
+def frag6(nh, offset, more, ident=7):
+    return struct.pack("!BBHI", nh, 0, (offset << 3) | (1 if more else 0), ident)
+
+
+def ah6(nh, icv=b"\0" * 12):
+    return struct.pack("!BBHII", nh, (12 + len(icv)) // 4 - 2, 0, 0x100, 1) + icv
+
+
+def sll(payload, proto, ptype=0):
+    return struct.pack("!HHH8sH", ptype, 1, 6, MAC_A + b"\0\0", proto) + payload
+
+
+def sll2(payload, proto, ifindex=2, ptype=0):
+    return struct.pack("!HHIHBB8s", proto, 0, ifindex, 1, ptype, 6, MAC_A + b"\0\0") + payload
+
+
+def null_le(payload, af):
+    return struct.pack("<I", af) + payload
+
+
+def ppp(payload, proto, hdlc=True, compress=False):
+    head = b"\xff\x03" if hdlc else b""
+    return head + (bytes([proto]) if compress else struct.pack("!H", proto)) + payload
+
+
+def chdlc(payload, etype, addr=0x0F):
+    return struct.pack("!BBH", addr, 0, etype) + payload
+
+
+def ppi(payload, dlt=1, fields=b""):
+    return struct.pack("<BBHI", 0, 0, 8 + len(fields), dlt) + fields + payload
+
+
+def pppoe(payload, session=0x1234):
+    return struct.pack("!BBHH", 0x11, 0, session, len(payload)) + payload
+
+
+def mpls(payload, labels):
+    out = b""
+    for i, label in enumerate(labels):
+        bos = 1 if i == len(labels) - 1 else 0
+        out += struct.pack("!I", (label << 12) | (bos << 8) | 64)
+    return out + payload
+
+
+def sctp(sport, dport, chunks=b""):
+    return struct.pack("!HHII", sport, dport, 0, 0) + chunks
+
+
+SCTP_INIT = struct.pack("!BBHIIHHI", 1, 0, 20, 0xCAFE, 65536, 10, 10, 1)
+
+
+DNS_Q = bytes.fromhex("123401000001000000000000076578616d706c6503636f6d0000010001")
+HTTP_GET = b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n"
+MSS_SACK = bytes.fromhex("020405b40402080a000000010000000001030307")
+
+# ---- fuzz_decode seeds: selector byte + one packet --------------------------
+# selector bits 0-2: 0 EN10MB, 1 LINUX_SLL, 2 LINUX_SLL2, 3 NULL, 4 RAW, 5 PPP,
+# 6 C_HDLC, 7 PPI; bit 3: snapped (wirelen > caplen); bits 4-7: how much longer.
+EN10MB, SLL, SLL2, NULL, RAW, PPP, CHDLC, PPI, SNAP = 0, 1, 2, 3, 4, 5, 6, 7, 0x08
+
+decode_seeds = {
+    "eth_ipv4_tcp_syn": (EN10MB, eth(ipv4(tcp(40000, 80, 0x02, options=MSS_SACK), 6), 0x0800)),
+    "eth_ipv4_tcp_http": (EN10MB, eth(ipv4(tcp(40000, 80, 0x18, seq=1001, ack=5001,
+                                              payload=HTTP_GET), 6), 0x0800)),
+    "eth_ipv4_udp_dns": (EN10MB, eth(ipv4(udp(5353, 53, DNS_Q), 17), 0x0800)),
+    "eth_ipv4_icmp_echo": (EN10MB, eth(ipv4(icmp(8, 0, b"ping" * 4), 1), 0x0800)),
+    "eth_ipv4_opts_padded": (EN10MB, eth(ipv4(udp(1, 2), 17, options=b"\x01\x01\x01\x00"),
+                                         0x0800) + b"\0" * 14),
+    "eth_ipv4_frag_nonfirst": (EN10MB, eth(ipv4(b"\xaa" * 16, 17, frag=0x0002), 0x0800)),
+    "eth_ipv4_tso_total0": (EN10MB, eth(ipv4(tcp(40000, 443, 0x10), 6, total=0), 0x0800)),
+    "eth_arp": (EN10MB, eth(bytes.fromhex("0001080006040001") + MAC_A + ip4("10.0.0.1") +
+                            b"\0" * 6 + ip4("10.0.0.2"), 0x0806, dst=b"\xff" * 6)),
+    "eth_vlan_ipv4_udp": (EN10MB, eth(vlan(ipv4(udp(1234, 4321, b"hello"), 17), 100, 0x0800),
+                                      0x8100)),
+    "eth_qinq_ipv6_tcp": (EN10MB, eth(vlan(vlan(ipv6(tcp(50000, 443, 0x02), 6), 20, 0x86dd),
+                                           10, 0x8100), 0x88a8)),
+    "eth_ipv6_ext_udp": (EN10MB, eth(ipv6(ext6(60, b"") + ext6(44, b"") + frag6(17, 0, True) +
+                                          udp(546, 547, b"dhcp"), 0), 0x86dd)),
+    "eth_ipv6_frag_nonfirst": (EN10MB, eth(ipv6(frag6(17, 185, False) + b"\xbb" * 24, 44),
+                                           0x86dd)),
+    "eth_ipv6_ah_icmpv6": (EN10MB, eth(ipv6(ah6(58) + icmp(128, 0, b"echo"), 51), 0x86dd)),
+    "sll_ipv4_tcp": (SLL, sll(ipv4(tcp(22, 51000, 0x18, payload=b"SSH-2.0-x\r\n"), 6), 0x0800)),
+    "sll2_ipv6_udp": (SLL2, sll2(ipv6(udp(40001, 53, DNS_Q), 17), 0x86dd)),
+    "null_ipv4_udp": (NULL, null_le(ipv4(udp(5000, 5001, b"x"), 17,
+                                         src="127.0.0.1", dst="127.0.0.1"), 2)),
+    "null_ipv6_tcp": (NULL, null_le(ipv6(tcp(5000, 5001, 0x02), 6, src="::1", dst="::1"), 30)),
+    # the IP total length says 80, 54 bytes captured, the wire had more
+    "raw_ipv4_tcp_snapped": (RAW | SNAP | 0x30,
+                             ipv4(tcp(443, 40000, 0x10, payload=b"\x17" * 40), 6)[:54]),
+    "raw_ipv6_udp": (RAW, ipv6(udp(123, 123, b"\x23" + b"\0" * 47), 17)),
+    "ipv4_sctp_init": (RAW, ipv4(sctp(5000, 38412, SCTP_INIT), 132)),
+    "ppp_hdlc_ipv4_tcp": (PPP, ppp(ipv4(tcp(40000, 25, 0x02), 6), 0x0021)),
+    "ppp_pfc_ipv6_udp": (PPP, ppp(ipv6(udp(500, 500, b"ike"), 17), 0x57, hdlc=False,
+                                  compress=True)),
+    "ppp_cisco_framing": (PPP, chdlc(ipv4(udp(7, 7), 17), 0x0800, addr=0x8F)),
+    "chdlc_ipv4_udp": (CHDLC, chdlc(ipv4(udp(161, 40000, b"snmp"), 17), 0x0800)),
+    "ppi_eth_ipv4_tcp": (PPI, ppi(eth(ipv4(tcp(1, 2, 0x02), 6), 0x0800),
+                              fields=struct.pack("<HH", 2, 4) + b"\0" * 4)),
+    "eth_pppoe_ipv4_tcp": (EN10MB, eth(pppoe(ppp(ipv4(tcp(40000, 443, 0x02), 6), 0x0021,
+                                                 hdlc=False)), 0x8864)),
+    "eth_mpls2_ipv4_udp": (EN10MB, eth(mpls(ipv4(udp(1, 2, b"mpls"), 17), [16, 17]), 0x8847)),
+    "eth_vlan_mpls_ipv6_sctp": (EN10MB, eth(vlan(mpls(ipv6(sctp(1, 2, SCTP_INIT), 132), [100]),
+                                                 5, 0x8847), 0x8100)),
+}
+
+# ---- fuzz_pcap seeds ----------------------------------------------------------
+
+
+def pcap_file(linktype, records, snaplen=65535, nano=False, big=False):
+    e = ">" if big else "<"
+    magic = 0xA1B23C4D if nano else 0xA1B2C3D4
+    out = struct.pack(e + "IHHiIII", magic, 2, 4, 0, 0, snaplen, linktype)
+    return out + pcap_records(records, nano, big)
+
+
+def pcap_records(records, nano=False, big=False):
+    e = ">" if big else "<"
+    out = b""
+    for ts, data, wirelen in records:
+        sec, frac = int(ts), round((ts - int(ts)) * (1e9 if nano else 1e6))
+        out += struct.pack(e + "IIII", sec, frac, len(data), wirelen or len(data)) + data
+    return out
+
+
+def pcapng_file(linktype, records):
+    def block(btype, body):
+        body += b"\0" * ((-len(body)) % 4)
+        n = 12 + len(body)
+        return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
+
+    shb = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    idb = block(1, struct.pack("<HHI", linktype, 0, 65535))
+    out = shb + idb
+    for ts, data, wirelen in records:
+        t = int(ts * 1e6)
+        out += block(6, struct.pack("<IIIII", 0, t >> 32, t & 0xFFFFFFFF, len(data),
+                                    wirelen or len(data)) + data)
+    return out
+
+
+T0 = 1700000000.0
+C, S = ("10.1.0.1", "10.2.0.2")
+
+
+def conv_tcp():
+    """A short TCP conversation over Ethernet, one record snapped."""
+    def p(src, dst, sp, dp, fl, seq, ack, data=b""):
+        return eth(ipv4(tcp(sp, dp, fl, seq=seq, ack=ack, payload=data), 6, src=src, dst=dst),
+                   0x0800)
+    recs = [
+        (T0 + 0.000, p(C, S, 40000, 80, 0x02, 100, 0), 0),
+        (T0 + 0.010, p(S, C, 80, 40000, 0x12, 500, 101), 0),
+        (T0 + 0.020, p(C, S, 40000, 80, 0x10, 101, 501), 0),
+        (T0 + 0.030, p(C, S, 40000, 80, 0x18, 101, 501, HTTP_GET), 0),
+        (T0 + 0.040, p(S, C, 80, 40000, 0x18, 501, 139, b"HTTP/1.1 200 OK\r\n" + b"y" * 60)[:80],
+         14 + 20 + 20 + 77),
+        (T0 + 0.050, p(C, S, 40000, 80, 0x11, 139, 578), 0),
+        (T0 + 0.060, p(S, C, 80, 40000, 0x11, 578, 140), 0),
+        (T0 + 0.070, p(C, S, 40000, 80, 0x10, 140, 579), 0),
+    ]
+    return recs
+
+
+def mixed_eth():
+    """UDP, ICMP, VLAN, IPv6 and a flow seen again after its timeout."""
+    return [
+        (T0 + 0.0, eth(ipv4(udp(5353, 53, DNS_Q), 17), 0x0800), 0),
+        (T0 + 0.1, eth(ipv4(udp(53, 5353, DNS_Q), 17, src="10.0.0.2", dst="10.0.0.1"), 0x0800), 0),
+        (T0 + 0.2, eth(ipv4(icmp(8, 0, b"abcd"), 1), 0x0800), 0),
+        (T0 + 0.3, eth(vlan(ipv4(udp(1, 2, b"v"), 17), 7, 0x0800), 0x8100), 0),
+        (T0 + 0.4, eth(ipv6(udp(1000, 2000, b"six"), 17), 0x86dd), 0),
+        (T0 + 2.5, eth(ipv4(tcp(1, 2, 0x04), 6), 0x0800), 0),
+        (T0 + 95.0, eth(ipv4(udp(5353, 53, DNS_Q), 17), 0x0800), 0),
+        (T0 + 94.0, eth(ipv4(udp(7, 7, b"late"), 17), 0x0800), 0),
+    ]
+
+
+def sll2_recs():
+    return [
+        (T0, sll2(ipv6(tcp(50000, 22, 0x02), 6), 0x86dd), 0),
+        (T0 + 0.5, sll2(ipv4(udp(68, 67, b"\x01" * 20), 17), 0x0800), 0),
+    ]
+
+
+pcap_seeds = {
+    "eth_tcp_conv.pcap": pcap_file(1, conv_tcp()),
+    "eth_mixed_ns_be.pcap": pcap_file(1, mixed_eth(), nano=True, big=True),
+    "sll2.pcap": pcap_file(276, sll2_recs(), snaplen=262144),
+    "sll.pcap": pcap_file(113, [(T0, sll(ipv4(udp(1, 2, b"s"), 17), 0x0800), 0)]),
+    "null.pcap": pcap_file(0, [(T0, null_le(ipv4(udp(9, 9), 17), 2), 0),
+                               (T0 + 1, null_le(ipv6(udp(9, 9), 17), 24), 0)]),
+    "raw_snaplen96.pcap": pcap_file(101, [(T0, ipv4(udp(1, 2, b"r" * 100), 17)[:96], 128)],
+                                    snaplen=96),
+    "raw.pcapng": pcapng_file(101, [(T0, ipv4(tcp(1, 2, 0x02), 6), 0),
+                                    (T0 + 1, ipv6(icmp(128, 0), 58), 0)]),
+    "unsupported_linktype.pcap": pcap_file(105, [(T0, b"\x08\x02" + b"\0" * 30, 0)]),
+    "ppp.pcap": pcap_file(9, [(T0, ppp(ipv4(tcp(1, 2, 0x02), 6), 0x0021), 0),
+                              (T0 + 1, ppp(ipv4(tcp(2, 1, 0x12), 6, src="10.0.0.2",
+                                                dst="10.0.0.1"), 0x0021), 0)]),
+    "chdlc.pcap": pcap_file(104, [(T0, chdlc(ipv6(udp(1, 2), 17), 0x86DD), 0)]),
+    "ppi.pcap": pcap_file(192, [(T0, ppi(eth(ipv4(udp(1, 2), 17), 0x0800)), 0)]),
+    "eth_tunnels.pcap": pcap_file(1, [
+        (T0, eth(pppoe(ppp(ipv4(udp(1, 2, b"a"), 17), 0x0021, hdlc=False)), 0x8864), 0),
+        (T0 + 1, eth(mpls(ipv4(tcp(3, 4, 0x02), 6), [16, 17, 18]), 0x8847), 0),
+        (T0 + 2, eth(ipv4(sctp(5, 6, SCTP_INIT), 132), 0x0800), 0)]),
+    # selector byte (fuzz_pcap.c) + records only: 0x00 = EN10MB, LE, us, 65535
+    "hdr00_eth_records": b"\x00" + pcap_records(conv_tcp()[:3]),
+    # 0x1b = NULL link (3), nanosecond (0x08), big-endian (0x10), snaplen 65535
+    "hdr1b_null_records": b"\x1b" + pcap_records(
+        [(T0, struct.pack(">I", 2) + ipv4(udp(1, 2), 17), 0)], nano=True, big=True),
+}
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "corpus")
+    total = 0
+    for target, seeds in (("fuzz_decode", {k: bytes([s]) + d for k, (s, d) in
+                                           decode_seeds.items()}),
+                          ("fuzz_pcap", pcap_seeds)):
+        d = os.path.join(out, target)
+        os.makedirs(d, exist_ok=True)
+        for name, data in sorted(seeds.items()):
+            with open(os.path.join(d, name), "wb") as f:
+                f.write(data)
+            total += len(data)
+    print("make_seeds: %d files, %d bytes in %s" % (len(decode_seeds) + len(pcap_seeds),
+                                                    total, out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""davytest - shared helpers for davy's Python test suites (stdlib + jsonschema).
+
+Every suite counts checks with a Tally and ends with the line
+'<suite>: N passed, N failed' (and ', N skipped'), which tests/run_all.sh adds up.
+"""
+import ipaddress
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class Tally:
+    def __init__(self, suite):
+        self.suite = suite
+        self.passed = self.failed = self.skipped = 0
+
+    def check(self, ok, what, detail=""):
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print(f"FAIL {self.suite}: {what}" + (f"\n     {detail}" if detail else ""), flush=True)
+        return ok
+
+    def skip(self, what, why):
+        self.skipped += 1
+        print(f"SKIP {self.suite}: {what}: {why}", flush=True)
+
+    def finish(self):
+        line = f"{self.suite}: {self.passed} passed, {self.failed} failed"
+        if self.skipped:
+            line += f", {self.skipped} skipped"
+        print(line, flush=True)
+        return 1 if self.failed else 0
+
+
+def run_davy(davy, args, stdin=None, timeout=300):
+    """Runs davy with records to a temporary file; returns (rc, records, stderr)."""
+    with tempfile.NamedTemporaryFile(prefix="davy-test-", suffix=".json", delete=False) as out:
+        path = out.name
+    try:
+        p = subprocess.run([davy, "-q", "--no-progress", "-o", path] + list(args),
+                           stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=timeout)
+        with open(path, "rb") as f:
+            raw = f.read()
+    finally:
+        os.unlink(path)
+    records = [json.loads(line) for line in raw.decode("utf-8").splitlines() if line.strip()]
+    return p.returncode, records, p.stderr.decode("utf-8", "replace")
+
+
+def norm_ip(s):
+    return str(ipaddress.ip_address(s))
+
+
+def schema_validator():
+    """A validator for docs/record.schema.json, or None when jsonschema is absent."""
+    try:
+        import jsonschema
+    except ImportError:
+        return None
+    with open(os.path.join(ROOT, "docs", "record.schema.json")) as f:
+        schema = json.load(f)
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+def schema_errors(validator, record):
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+            for e in validator.iter_errors(record)]
+
+
+def flow_records(records):
+    return [r for r in records if r.get("event_type") == "flow"]
+
+
+def canonical(records):
+    """Records as sorted canonical JSON lines, for order-insensitive comparison."""
+    return sorted(json.dumps(r, sort_keys=True) for r in records)
