@@ -16,8 +16,9 @@ PY      := /usr/bin/python3
 
 PROTO_SRC  := proto/decode.c proto/eth.c proto/vlan.c proto/sll.c proto/null.c \
               proto/raw.c proto/ppp.c proto/chdlc.c proto/ppi.c proto/mpls.c proto/ipv4.c \
-              proto/ipv6.c proto/tcp.c proto/udp.c proto/icmp.c proto/sctp.c
-SENSOR_SRC := sensor/queue.c sensor/flow.c sensor/classify.c sensor/jbuf.c \
+              proto/ipv6.c proto/tcp.c proto/udp.c proto/icmp.c proto/sctp.c \
+              proto/vxlan.c proto/geneve.c proto/gre.c
+SENSOR_SRC := sensor/queue.c sensor/defrag.c sensor/flow.c sensor/classify.c sensor/jbuf.c \
               sensor/community_id.c sensor/record.c sensor/run.c sensor/cli.c
 MAIN_SRC   := sensor/main.c
 
@@ -26,7 +27,7 @@ MAIN_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(MAIN_SRC))
 DAVY     := $(BUILD)/davy
 LIBDAVY  := $(BUILD)/libdavy.a
 
-UNIT_TESTS := test_decode test_flow test_queue test_jbuf test_community_id
+UNIT_TESTS := test_decode test_flow test_queue test_jbuf test_community_id test_defrag
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
 .PHONY: all demo test check deps fuzz bench asan clean test-unit test-golden \
@@ -88,7 +89,7 @@ DAVY_SUMMARY ?=
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_SRC := $(PROTO_SRC) $(SENSOR_SRC)
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRC)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRC) $(wildcard include/*.h tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRC) $(LDLIBS)
 

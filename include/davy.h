@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "defrag.h"
 #include "flow.h"
 
 #define DAVY_VERSION "0.1.0"
@@ -32,7 +33,11 @@ struct davy_config {
 	uint64_t max_flows;                /* --max-flows, for all workers together */
 	unsigned ndpi_max_pkts;            /* --ndpi-packets */
 	struct flow_timeouts timeouts;     /* --timeout CLASS.STATE=SECONDS */
+	struct decode_cfg decode;          /* --vxlan-ports, --geneve-ports,
+					    * --gre-udp-ports, --tunnel-depth */
 	size_t ring_bytes;                 /* --ring-size: per worker input queue */
+	bool report_carriers;              /* --report-tunnel-carriers */
+	struct defrag_cfg defrag;          /* --defrag-datagrams, --defrag-timeout */
 	int progress;                      /* -1 auto (a terminal), 0 off, 1 on */
 	bool quiet;                        /* -q: no summary line */
 };

@@ -29,16 +29,37 @@ enum flow_state { FLOW_NEW = 0, FLOW_ESTABLISHED, FLOW_CLOSED, FLOW__STATES };
 enum flow_reason { FLOW_END_TIMEOUT = 0, FLOW_END_SHUTDOWN, FLOW_END_EVICTED, FLOW__REASONS };
 enum flow_pgroup { FLOW_P_TCP = 0, FLOW_P_UDP, FLOW_P_ICMP, FLOW_P_OTHER, FLOW__PGROUPS };
 
-/* 48 bytes, hashed as six 64-bit words; padding is always zero. */
+/* 56 bytes, hashed as seven 64-bit words; padding is always zero. */
 struct flow_key {
 	uint8_t addr[2][16];
 	uint16_t port[2];
 	uint16_t vlan[DAVY_MAX_VLAN];
 	uint8_t proto;
 	uint8_t ipver;
-	uint32_t tunnel_id; /* reserved for overlays; 0 = none */
+	uint32_t pad;
+	uint64_t tunnel_id; /* the identifiers of every tunnel layer (VNI, GRE key,
+			     * ERSPAN session) folded together; 0 = none */
 };
-_Static_assert(sizeof(struct flow_key) == 48, "flow_key is hashed as six 64-bit words");
+_Static_assert(sizeof(struct flow_key) == 56, "flow_key is hashed as seven 64-bit words");
+
+/* The tunnel layers of a flow's first packet, kept out of line: only
+ * tunnelled flows pay for them. */
+struct flow_tunnels {
+	struct flow_tunnels *next_free;
+	uint8_t n;
+	struct tunnel t[DAVY_MAX_TUNNELS];
+};
+
+/* A pool of fixed-size objects that grows in slabs up to a bound and never
+ * returns memory: the packet path takes and gives back without malloc. */
+struct pool {
+	void *free;
+	void **slabs;
+	size_t nslabs, cap_slabs;
+	size_t obj_size;
+	uint64_t max, have;
+	uint64_t bytes;
+};
 
 struct flow {
 	struct flow_key key;
@@ -53,6 +74,7 @@ struct flow {
 	uint8_t tcp_seen;               /* FLOW_SEEN_* */
 	uint8_t nvlan;
 	uint8_t icmp_type, icmp_code;   /* of the first ICMP packet */
+	struct flow_tunnels *tun;       /* NULL for a flow outside tunnels */
 	struct classify cls;
 };
 
@@ -74,7 +96,9 @@ struct flow_stats {
 	uint64_t active;
 	uint64_t peak_active;
 	uint64_t no_memory;    /* pool could not grow: packet not attributed */
-	uint64_t pool_bytes;   /* bytes held by the flow pool */
+	uint64_t pool_bytes;   /* bytes held by the flow and tunnel pools */
+	uint64_t wrong_thread; /* packets whose flow key maps to another worker */
+	uint64_t tunnel_no_memory; /* tunnel layers not kept for want of memory */
 };
 
 typedef void (*flow_end_fn)(void *ctx, struct flow *f, enum flow_reason why);
@@ -85,9 +109,8 @@ struct flow_table {
 	struct flow **buckets;
 	uint64_t mask;
 	uint64_t max_flows;
-	struct flow *free;              /* pool free list */
-	void **slabs;
-	size_t nslabs, cap_slabs;
+	struct pool flows;              /* struct flow */
+	struct pool tunnels;            /* struct flow_tunnels */
 	struct flow *head[FLOW_NCLASSES], *tail[FLOW_NCLASSES];
 	uint64_t timeout_us[FLOW_NCLASSES];
 	flow_end_fn on_end;

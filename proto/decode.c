@@ -22,6 +22,10 @@ static const decoder_fn decoders[L__COUNT] = {
 	[L_ICMP] = icmp_decode,
 	[L_ICMPV6] = icmpv6_decode,
 	[L_SCTP] = sctp_decode,
+	[L_VXLAN] = vxlan_decode,
+	[L_GENEVE] = geneve_decode,
+	[L_GRE] = gre_decode,
+	[L_ERSPAN] = erspan_decode,
 };
 
 static const char *const layer_names[L__COUNT] = {
@@ -30,7 +34,68 @@ static const char *const layer_names[L__COUNT] = {
 	[L_PPPOE] = "pppoe", [L_CHDLC] = "chdlc", [L_PPI] = "ppi", [L_MPLS] = "mpls",
 	[L_IPV4] = "ipv4", [L_IPV6] = "ipv6", [L_TCP] = "tcp", [L_UDP] = "udp",
 	[L_ICMP] = "icmp", [L_ICMPV6] = "icmpv6", [L_SCTP] = "sctp",
+	[L_VXLAN] = "vxlan", [L_GENEVE] = "geneve", [L_GRE] = "gre", [L_ERSPAN] = "erspan",
 };
+
+static const char *const tunnel_names[TUN__COUNT] = {
+	[TUN_NONE] = "none", [TUN_VXLAN] = "vxlan", [TUN_GENEVE] = "geneve", [TUN_GRE] = "gre",
+	[TUN_ERSPAN] = "erspan", [TUN_IPIP] = "ipip", [TUN_MPLS] = "mpls",
+};
+
+static const struct decode_cfg default_cfg = {
+	.vxlan_ports = { 4789, 8472 },
+	.n_vxlan_ports = 2,
+	.geneve_ports = { 6081 },
+	.n_geneve_ports = 1,
+	.gre_udp_ports = { 4754 },
+	.n_gre_udp_ports = 1,
+	.max_tunnels = 4,
+};
+
+const struct decode_cfg *decode_cfg_default(void)
+{
+	return &default_cfg;
+}
+
+const char *tunnel_type_name(enum tunnel_type t)
+{
+	return (unsigned)t < TUN__COUNT ? tunnel_names[t] : "?";
+}
+
+bool decode_push_tunnel(struct pkt *p, enum tunnel_type type, bool has_id, uint32_t id)
+{
+	const struct decode_cfg *cfg = p->cfg ? p->cfg : &default_cfg;
+	unsigned max = cfg->max_tunnels < DAVY_MAX_TUNNELS ? cfg->max_tunnels : DAVY_MAX_TUNNELS;
+	if (p->ntun >= max) {
+		p->flags |= PKT_TOO_DEEP;
+		return false;
+	}
+	/* the carrier: the outermost IP header that carries a tunnel (an MPLS
+	 * stack above it has no IP header of its own) */
+	if (!p->carrier.valid && p->ipver && type != TUN_MPLS) {
+		p->carrier.l3_off = p->l3_off;
+		p->carrier.l3_len = p->l3_len;
+		p->carrier.sport = p->sport;
+		p->carrier.dport = p->dport;
+		p->carrier.proto = p->l4proto;
+		p->carrier.nvlan = p->nvlan;
+		p->carrier.ipver = p->ipver;
+		memcpy(p->carrier.src, p->src, 16);
+		memcpy(p->carrier.dst, p->dst, 16);
+		p->carrier.valid = 1;
+	}
+	struct tunnel *t = &p->tun[p->ntun++];
+	memset(t, 0, sizeof(*t));
+	t->type = (uint8_t)type;
+	t->has_id = has_id;
+	t->id = id;
+	if (type != TUN_MPLS && p->ipver) {
+		t->ipver = p->ipver;
+		memcpy(t->src, p->src, 16);
+		memcpy(t->dst, p->dst, 16);
+	}
+	return true;
+}
 
 static const char *const result_names[DEC__COUNT] = {
 	[DEC_OK] = "ok", [DEC_TRUNCATED] = "truncated",
@@ -68,6 +133,9 @@ enum layer decode_ipproto(uint8_t proto)
 	case 1: return L_ICMP;
 	case 58: return L_ICMPV6;
 	case 132: return L_SCTP;
+	case 4: return L_IPV4;   /* IP-in-IP */
+	case 41: return L_IPV6;  /* IPv6-in-IP */
+	case 47: return L_GRE;
 	default: return L_NONE;
 	}
 }
@@ -109,6 +177,9 @@ bool decode_packet(struct pkt *p, enum layer first, struct decode_stats *st)
 	p->l3_off = p->l3_len = p->l4_off = 0;
 	p->payload_off = p->payload_len = 0;
 	p->err_layer = L_NONE;
+	p->inner_off = 0;
+	p->ntun = 0;
+	p->carrier.valid = 0;
 	memset(p->src, 0, sizeof(p->src));
 	memset(p->dst, 0, sizeof(p->dst));
 
@@ -119,7 +190,15 @@ bool decode_packet(struct pkt *p, enum layer first, struct decode_stats *st)
 		return false;
 	}
 
-	struct cursor c = cur_make(p->data, p->caplen);
+	return decode_resume(p, first, 0, st);
+}
+
+bool decode_resume(struct pkt *p, enum layer first, uint32_t off, struct decode_stats *st)
+{
+	if (off > p->caplen)
+		return false;
+	struct cursor c = cur_make(p->data + off, p->caplen - off);
+	p->flags &= (uint8_t)~(PKT_FRAGMENT | PKT_HAS_KEY);
 	enum layer l = first;
 	for (int depth = 0; l != L_NONE; depth++) {
 		if (depth >= DAVY_MAX_LAYERS) {
@@ -130,7 +209,10 @@ bool decode_packet(struct pkt *p, enum layer first, struct decode_stats *st)
 		p->next = L_NONE;
 		enum dec_result r = decoders[l](&c, p);
 		if (r != DEC_OK) {
-			st->result[l][r]++;
+			if (p->flags & PKT_TOO_DEEP)
+				st->too_many_layers++;
+			else
+				st->result[l][r]++;
 			p->err_layer = l;
 			return false;
 		}
@@ -144,6 +226,11 @@ bool decode_packet(struct pkt *p, enum layer first, struct decode_stats *st)
 		return false;
 	}
 	p->flags |= PKT_HAS_KEY;
+	if (p->ntun) {
+		st->tunnelled++;
+		for (unsigned i = 0; i < p->ntun; i++)
+			st->tunnel[p->tun[i].type]++;
+	}
 	return true;
 }
 
@@ -159,4 +246,7 @@ void decode_stats_add(struct decode_stats *a, const struct decode_stats *b)
 	a->fragments += b->fragments;
 	a->too_many_layers += b->too_many_layers;
 	a->unknown_linktype += b->unknown_linktype;
+	a->tunnelled += b->tunnelled;
+	for (int t = 0; t < TUN__COUNT; t++)
+		a->tunnel[t] += b->tunnel[t];
 }

@@ -17,8 +17,9 @@
  * is decoded as far as it goes). A total length of 0 is taken as "unknown":
  * it is what captures of TCP segmentation offload show on the sending host.
  * Bytes past the total length (Ethernet padding) are cut off the cursor.
- * A non-first fragment stops the chain with PKT_FRAGMENT: its transport
- * header is in the first fragment.
+ * A fragment (MF set or a non-zero offset) stops the chain with PKT_FRAGMENT
+ * and p->frag filled: the caller reassembles it (sensor/defrag.c) and
+ * resumes decoding on the whole datagram.
  */
 #include "decode.h"
 
@@ -30,7 +31,7 @@ enum dec_result ipv4_decode(struct cursor *c, struct pkt *p)
 	uint8_t vihl = cur_u8(c);
 	cur_skip(c, 1); /* TOS */
 	uint16_t total = cur_be16(c);
-	cur_skip(c, 2); /* id */
+	uint16_t id = cur_be16(c);
 	uint16_t frag = cur_be16(c);
 	cur_skip(c, 1); /* TTL */
 	uint8_t proto = cur_u8(c);
@@ -58,17 +59,37 @@ enum dec_result ipv4_decode(struct cursor *c, struct pkt *p)
 		cur_limit(c, total - hlen);
 	}
 
+	/* an inner IP header starts a new transport: forget the outer one's */
+	p->sport = p->dport = 0;
+	p->tcp_flags = 0;
+	p->icmp_type = p->icmp_code = 0;
+	p->payload_off = p->payload_len = 0;
 	p->ipver = 4;
 	p->l4proto = proto;
+	memset(p->src, 0, sizeof(p->src)); /* an outer IPv6 header may have been here */
+	memset(p->dst, 0, sizeof(p->dst));
 	memcpy(p->src, src, 4);
 	memcpy(p->dst, dst, 4);
 	p->l4_off = (uint32_t)(c->p - p->data);
 
-	if ((frag & 0x1fff) != 0) {
+	if ((frag & 0x3fff) != 0) { /* MF, or an offset: a fragment */
 		p->flags |= PKT_FRAGMENT;
+		p->frag.ip_off = p->l3_off;
+		p->frag.hdr_len = (uint32_t)hlen;
+		p->frag.nh_off = 0;
+		p->frag.data_off = p->l4_off;
+		p->frag.data_len = (uint32_t)cur_left(c);
+		p->frag.id = id;
+		p->frag.offset = (uint16_t)((frag & 0x1fff) * 8);
+		p->frag.more = (frag & 0x2000) != 0;
+		p->frag.proto = proto;
 		p->next = L_NONE;
 		return DEC_OK;
 	}
 	p->next = decode_ipproto(proto);
+	if ((proto == 4 || proto == 41) && !decode_push_tunnel(p, TUN_IPIP, false, 0))
+		return DEC_UNSUPPORTED;
+	if (proto == 4 || proto == 41)
+		p->inner_off = p->l4_off;
 	return DEC_OK;
 }

@@ -8,18 +8,22 @@
  * Labels are popped until the bottom-of-stack bit S; what follows has no
  * type field, so the version nibble tells IPv4 (4) from IPv6 (6). Anything
  * else (a pseudowire control word, Ethernet over MPLS) is UNSUPPORTED.
+ * The stack is recorded as a tunnel layer with its top label.
  * A stack deeper than DAVY_MAX_LAYERS labels is MALFORMED.
  */
 #include "decode.h"
 
 enum dec_result mpls_decode(struct cursor *c, struct pkt *p)
 {
+	uint32_t top = 0;
 	for (int n = 0;; n++) {
 		if (n >= DAVY_MAX_LAYERS)
 			return DEC_MALFORMED;
 		uint32_t e = cur_be32(c);
 		if (c->failed)
 			return DEC_TRUNCATED;
+		if (n == 0)
+			top = e >> 12;
 		if (e & 0x100)
 			break;
 	}
@@ -27,13 +31,12 @@ enum dec_result mpls_decode(struct cursor *c, struct pkt *p)
 	if (c->failed)
 		return DEC_TRUNCATED;
 	switch (v >> 4) {
-	case 4:
-		p->next = L_IPV4;
-		return DEC_OK;
-	case 6:
-		p->next = L_IPV6;
-		return DEC_OK;
-	default:
-		return DEC_UNSUPPORTED;
+	case 4: p->next = L_IPV4; break;
+	case 6: p->next = L_IPV6; break;
+	default: return DEC_UNSUPPORTED;
 	}
+	if (!decode_push_tunnel(p, TUN_MPLS, true, top))
+		return DEC_UNSUPPORTED;
+	p->inner_off = (uint32_t)(c->p - p->data);
+	return DEC_OK;
 }

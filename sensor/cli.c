@@ -40,6 +40,21 @@ static const char usage[] =
 "      --sensor-name NAME   sensor.name in records (default: $NODE_NAME, else\n"
 "                           the host name)\n"
 "\n"
+"Overlays (the flow is the innermost one; see docs/DESIGN.md):\n"
+"      --vxlan-ports LIST   UDP destination ports that carry VXLAN\n"
+"                           (default 4789,8472; '' for none)\n"
+"      --geneve-ports LIST  UDP ports that carry Geneve (default 6081)\n"
+"      --gre-udp-ports LIST UDP ports that carry GRE-in-UDP (default 4754)\n"
+"      --tunnel-depth N     tunnel layers unwrapped (default 4, at most 8);\n"
+"                           deeper packets are counted as too_many_layers\n"
+"      --defrag-datagrams N IP datagrams in reassembly at once (default 256;\n"
+"                           64 KiB each at most); the oldest is dropped\n"
+"      --defrag-timeout SEC packet time a datagram may take to complete\n"
+"                           (default 60)\n"
+"      --report-tunnel-carriers  also report the outermost carrier of each\n"
+"                           tunnel (the UDP 4789 stream, the GRE or IP-in-IP\n"
+"                           packets) as a flow of its own (default: off)\n"
+"\n"
 "Messages:\n"
 "      --progress           always show the progress line on stderr\n"
 "      --no-progress        never show it (default: shown when stderr is a\n"
@@ -52,7 +67,8 @@ static const char usage[] =
 
 enum {
 	OPT_WORKERS = 256, OPT_MAX_FLOWS, OPT_TIMEOUT, OPT_NDPI_PKTS, OPT_RING, OPT_SENSOR,
-	OPT_PROGRESS, OPT_NO_PROGRESS,
+	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_VXLAN, OPT_GENEVE, OPT_GRE_UDP, OPT_TUN_DEPTH,
+	OPT_CARRIERS, OPT_DF_MAX, OPT_DF_TIMEOUT,
 };
 
 static const struct option longopts[] = {
@@ -64,6 +80,13 @@ static const struct option longopts[] = {
 	{ "ndpi-packets", required_argument, NULL, OPT_NDPI_PKTS },
 	{ "ring-size", required_argument, NULL, OPT_RING },
 	{ "sensor-name", required_argument, NULL, OPT_SENSOR },
+	{ "vxlan-ports", required_argument, NULL, OPT_VXLAN },
+	{ "geneve-ports", required_argument, NULL, OPT_GENEVE },
+	{ "gre-udp-ports", required_argument, NULL, OPT_GRE_UDP },
+	{ "tunnel-depth", required_argument, NULL, OPT_TUN_DEPTH },
+	{ "report-tunnel-carriers", no_argument, NULL, OPT_CARRIERS },
+	{ "defrag-datagrams", required_argument, NULL, OPT_DF_MAX },
+	{ "defrag-timeout", required_argument, NULL, OPT_DF_TIMEOUT },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -84,6 +107,39 @@ void davy_config_default(struct davy_config *cfg)
 	cfg->ring_bytes = 16u << 20;
 	cfg->progress = -1;
 	flow_timeouts_default(&cfg->timeouts);
+	cfg->decode = *decode_cfg_default();
+	defrag_cfg_default(&cfg->defrag);
+}
+
+static int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, bool suffix,
+		     uint64_t *out);
+
+/* A comma-separated list of 1 to DAVY_MAX_PORTS ports, or '' for none. */
+static int parse_ports(const char *opt, const char *s, uint16_t *ports, uint8_t *n)
+{
+	uint8_t k = 0;
+	const char *p = s;
+	while (*p) {
+		char num[8];
+		size_t len = strcspn(p, ",");
+		uint64_t v;
+		if (len == 0 || len >= sizeof(num) || k >= DAVY_MAX_PORTS)
+			goto bad;
+		memcpy(num, p, len);
+		num[len] = 0;
+		if (parse_u64(opt, num, 1, 65535, false, &v) != 0)
+			return -1;
+		ports[k++] = (uint16_t)v;
+		p += len;
+		if (*p == ',' && *++p == 0)
+			goto bad;
+	}
+	*n = k;
+	return 0;
+bad:
+	fprintf(stderr, "davy: option %s: '%s' is not a list of up to %d ports like 4789,8472\n",
+		opt, s, DAVY_MAX_PORTS);
+	return -1;
 }
 
 /* Parses an unsigned number with an optional K/M/G suffix (when `suffix`);
@@ -196,6 +252,39 @@ int davy_cli_parse(struct davy_config *cfg, int argc, char **argv)
 				return DAVY_EXIT_FATAL;
 			}
 			snprintf(cfg->sensor_name, sizeof(cfg->sensor_name), "%s", optarg);
+			break;
+		case OPT_VXLAN:
+			if (parse_ports("--vxlan-ports", optarg, cfg->decode.vxlan_ports,
+					&cfg->decode.n_vxlan_ports))
+				return DAVY_EXIT_FATAL;
+			break;
+		case OPT_GENEVE:
+			if (parse_ports("--geneve-ports", optarg, cfg->decode.geneve_ports,
+					&cfg->decode.n_geneve_ports))
+				return DAVY_EXIT_FATAL;
+			break;
+		case OPT_GRE_UDP:
+			if (parse_ports("--gre-udp-ports", optarg, cfg->decode.gre_udp_ports,
+					&cfg->decode.n_gre_udp_ports))
+				return DAVY_EXIT_FATAL;
+			break;
+		case OPT_TUN_DEPTH:
+			if (parse_u64("--tunnel-depth", optarg, 0, DAVY_MAX_TUNNELS, false, &v))
+				return DAVY_EXIT_FATAL;
+			cfg->decode.max_tunnels = (uint8_t)v;
+			break;
+		case OPT_DF_MAX:
+			if (parse_u64("--defrag-datagrams", optarg, 1, 1u << 20, false, &v))
+				return DAVY_EXIT_FATAL;
+			cfg->defrag.max_datagrams = (uint32_t)v;
+			break;
+		case OPT_DF_TIMEOUT:
+			if (parse_u64("--defrag-timeout", optarg, 1, 3600, false, &v))
+				return DAVY_EXIT_FATAL;
+			cfg->defrag.timeout_s = (uint32_t)v;
+			break;
+		case OPT_CARRIERS:
+			cfg->report_carriers = true;
 			break;
 		case OPT_PROGRESS:
 			cfg->progress = 1;

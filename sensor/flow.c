@@ -59,6 +59,14 @@ void flow_key_from_pkt(const struct pkt *p, struct flow_key *k, int *side)
 		k->vlan[i] = p->vlan[i];
 	k->proto = p->l4proto;
 	k->ipver = p->ipver;
+	uint64_t tid = 0;
+	for (unsigned i = 0; i < p->ntun; i++) {
+		const struct tunnel *t = &p->tun[i];
+		if (!t->has_id || t->type == TUN_MPLS)
+			continue; /* labels are per hop, not per tenant */
+		tid = (tid * 0x9e3779b97f4a7c15ULL) ^ ((uint64_t)t->type << 32 | t->id);
+	}
+	k->tunnel_id = tid;
 }
 
 static inline uint64_t mix64(uint64_t x)
@@ -81,6 +89,65 @@ uint64_t flow_key_hash(const struct flow_key *k)
 	return mix64(h);
 }
 
+static void pool_init(struct pool *pl, size_t obj_size, uint64_t max)
+{
+	memset(pl, 0, sizeof(*pl));
+	pl->obj_size = obj_size;
+	pl->max = max;
+}
+
+/* Grows by one slab (up to the bound); false when it cannot. */
+static bool pool_grow(struct pool *pl)
+{
+	if (pl->have >= pl->max)
+		return false;
+	uint64_t n = pl->max - pl->have < FLOW_SLAB ? pl->max - pl->have : FLOW_SLAB;
+	if (pl->nslabs == pl->cap_slabs) {
+		size_t nc = pl->cap_slabs ? pl->cap_slabs * 2 : 16;
+		void **sl = realloc(pl->slabs, nc * sizeof(*sl));
+		if (!sl)
+			return false;
+		pl->slabs = sl;
+		pl->cap_slabs = nc;
+	}
+	uint8_t *slab = calloc(n, pl->obj_size);
+	if (!slab)
+		return false;
+	pl->slabs[pl->nslabs++] = slab;
+	pl->have += n;
+	pl->bytes += n * pl->obj_size;
+	for (uint64_t i = 0; i < n; i++) {
+		void *o = slab + i * pl->obj_size;
+		*(void **)o = pl->free;
+		pl->free = o;
+	}
+	return true;
+}
+
+/* An object (contents undefined), or NULL when the pool is at its bound. */
+static void *pool_get(struct pool *pl)
+{
+	if (!pl->free && !pool_grow(pl))
+		return NULL;
+	void *o = pl->free;
+	pl->free = *(void **)o;
+	return o;
+}
+
+static void pool_put(struct pool *pl, void *o)
+{
+	*(void **)o = pl->free;
+	pl->free = o;
+}
+
+static void pool_release(struct pool *pl)
+{
+	for (size_t i = 0; i < pl->nslabs; i++)
+		free(pl->slabs[i]);
+	free(pl->slabs);
+	memset(pl, 0, sizeof(*pl));
+}
+
 int flow_table_init(struct flow_table *t, uint64_t max_flows, const struct flow_timeouts *to,
 		    flow_end_fn on_end, void *ctx, char *err, size_t errlen)
 {
@@ -98,6 +165,8 @@ int flow_table_init(struct flow_table *t, uint64_t max_flows, const struct flow_
 	}
 	t->mask = n - 1;
 	t->max_flows = max_flows;
+	pool_init(&t->flows, sizeof(struct flow), max_flows);
+	pool_init(&t->tunnels, sizeof(struct flow_tunnels), max_flows);
 	t->on_end = on_end;
 	t->ctx = ctx;
 	for (int g = 0; g < FLOW__PGROUPS; g++)
@@ -133,35 +202,10 @@ static void flow_end(struct flow_table *t, struct flow *f, enum flow_reason why)
 	if (*pp)
 		*pp = f->hnext;
 	list_unlink(t, f);
-	f->hnext = t->free;
-	t->free = f;
+	if (f->tun)
+		pool_put(&t->tunnels, f->tun);
+	pool_put(&t->flows, f);
 	t->st.active--;
-}
-
-static bool grow_pool(struct flow_table *t)
-{
-	uint64_t have = (uint64_t)t->nslabs * FLOW_SLAB;
-	if (have >= t->max_flows)
-		return false;
-	uint64_t n = t->max_flows - have < FLOW_SLAB ? t->max_flows - have : FLOW_SLAB;
-	if (t->nslabs == t->cap_slabs) {
-		size_t nc = t->cap_slabs ? t->cap_slabs * 2 : 16;
-		void **s = realloc(t->slabs, nc * sizeof(*s));
-		if (!s)
-			return false;
-		t->slabs = s;
-		t->cap_slabs = nc;
-	}
-	struct flow *slab = calloc(n, sizeof(*slab));
-	if (!slab)
-		return false;
-	t->slabs[t->nslabs++] = slab;
-	t->st.pool_bytes += n * sizeof(*slab);
-	for (uint64_t i = 0; i < n; i++) {
-		slab[i].hnext = t->free;
-		t->free = &slab[i];
-	}
-	return true;
 }
 
 /* The least recently seen flow: the oldest head of the class lists. */
@@ -176,17 +220,16 @@ static struct flow *lru_victim(struct flow_table *t)
 
 static struct flow *flow_alloc(struct flow_table *t)
 {
-	if (!t->free && t->st.active >= t->max_flows) {
+	if (t->st.active >= t->max_flows) {
 		struct flow *v = lru_victim(t);
 		if (v)
 			flow_end(t, v, FLOW_END_EVICTED);
 	}
-	if (!t->free && !grow_pool(t)) {
+	struct flow *f = pool_get(&t->flows);
+	if (!f) {
 		t->st.no_memory++;
 		return NULL;
 	}
-	struct flow *f = t->free;
-	t->free = f->hnext;
 	memset(f, 0, sizeof(*f));
 	return f;
 }
@@ -239,7 +282,17 @@ struct flow *flow_packet(struct flow_table *t, const struct pkt *p, const struct
 		f->nvlan = p->nvlan;
 		f->icmp_type = p->icmp_type;
 		f->icmp_code = p->icmp_code;
+		if (p->ntun) {
+			f->tun = pool_get(&t->tunnels);
+			if (f->tun) {
+				f->tun->n = p->ntun;
+				memcpy(f->tun->t, p->tun, p->ntun * sizeof(p->tun[0]));
+			} else {
+				t->st.tunnel_no_memory++;
+			}
+		}
 		f->tclass = (uint8_t)(pgroup_of(k->proto) * FLOW__STATES + FLOW_NEW);
+		t->st.pool_bytes = t->flows.bytes + t->tunnels.bytes;
 		uint64_t b = h & t->mask;
 		f->hnext = t->buckets[b];
 		t->buckets[b] = f;
@@ -251,7 +304,7 @@ struct flow *flow_packet(struct flow_table *t, const struct pkt *p, const struct
 	}
 
 	f->pkts[side]++;
-	f->bytes[side] += p->wirelen;
+	f->bytes[side] += pkt_inner_len(p);
 	if (p->ts_us > f->last_us)
 		f->last_us = p->ts_us;
 	f->tcp_seen |= side ? FLOW_SEEN_SIDE1 : FLOW_SEEN_SIDE0;
@@ -289,9 +342,8 @@ void flow_flush(struct flow_table *t, uint64_t now_us)
 
 void flow_table_free(struct flow_table *t)
 {
-	for (size_t i = 0; i < t->nslabs; i++)
-		free(t->slabs[i]);
-	free(t->slabs);
+	pool_release(&t->flows);
+	pool_release(&t->tunnels);
 	free(t->buckets);
 	memset(t, 0, sizeof(*t));
 }

@@ -98,6 +98,34 @@ void record_flow_header(struct jbuf *j, const struct flow *f)
 			jb_u64(j, NULL, f->key.vlan[i]);
 		jb_arr_close(j);
 	}
+	if (f->tun && f->tun->n) {
+		jb_arr_open(j, "tunnel");
+		for (unsigned i = 0; i < f->tun->n; i++) {
+			const struct tunnel *t = &f->tun->t[i];
+			jb_obj_open(j, NULL);
+			jb_str(j, "type", tunnel_type_name(t->type));
+			if (t->ipver) {
+				record_addr(a, sizeof(a), t->ipver, t->src);
+				jb_str(j, "src_ip", a);
+				record_addr(a, sizeof(a), t->ipver, t->dst);
+				jb_str(j, "dest_ip", a);
+			}
+			if (t->has_id) {
+				static const char *const id_name[TUN__COUNT] = {
+					[TUN_VXLAN] = "vni", [TUN_GENEVE] = "vni", [TUN_GRE] = "key",
+					[TUN_ERSPAN] = "session_id", [TUN_MPLS] = "label",
+				};
+				if (id_name[t->type])
+					jb_u64(j, id_name[t->type], t->id);
+			}
+			if (t->type == TUN_GENEVE) {
+				jb_u64(j, "options", t->opt_count);
+				jb_u64(j, "options_len", t->opt_len);
+			}
+			jb_obj_close(j);
+		}
+		jb_arr_close(j);
+	}
 	char cid[COMMUNITY_ID_LEN];
 	uint16_t sp = ports ? f->key.port[s] : icmp ? f->icmp_type : 0;
 	uint16_t dp = ports ? f->key.port[d] : icmp ? f->icmp_code : 0;

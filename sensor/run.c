@@ -23,25 +23,32 @@
 #include <unistd.h>
 
 #include "davy.h"
+#include "defrag.h"
 #include "queue.h"
 #include "record.h"
 
 #define OUT_QUEUE_BYTES (4u << 20)
 #define TICK_US 1000000ULL
 
-/* A packet handed from the reader to a worker: the decoded view (offsets
- * rebased to `bytes`, which starts at the innermost IP header). */
+/* A packet handed from the reader to a worker: the IP datagram's bytes
+ * (from the innermost IP header on) followed by the decoded view, copied up
+ * to its last tunnel layer, with offsets rebased to `bytes`. The worker
+ * derives the flow key itself from that view, which is how it proves the
+ * packet reached the right worker (stats.flow.wrong_thread). */
 struct wpkt {
-	struct pkt p;
-	struct flow_key key;
-	uint64_t hash;
-	int32_t side;
+	uint32_t nbytes;
 	uint32_t pad;
 	_Alignas(8) uint8_t bytes[];
+	/* then, 8-aligned: struct pkt, PKT_SIZE(p.ntun) bytes */
 };
 
+static size_t align8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
 struct worker {
-	unsigned id;
+	unsigned id, nworkers;
 	const struct davy_config *cfg;
 	struct mq in, out;
 	struct flow_table flows;
@@ -68,9 +75,11 @@ struct reader {
 	struct worker *w;
 	unsigned n;
 	struct decode_stats ds;
+	struct defrag df;
 	uint64_t clock_us, next_tick;
 	uint64_t files_read, files_damaged;
 	uint64_t dispatched;
+	uint64_t carriers; /* carrier packets dispatched (--report-tunnel-carriers) */
 	/* progress */
 	bool progress;
 	uint64_t total_bytes, done_bytes;
@@ -109,17 +118,33 @@ static void worker_emit_flow(void *ctx, struct flow *f, enum flow_reason why)
 	w->records++;
 }
 
+static unsigned worker_of(uint64_t hash, unsigned n)
+{
+	return (unsigned)(((hash >> 32) * n) >> 32);
+}
+
 static void worker_packet(struct worker *w, struct wpkt *wp)
 {
-	wp->p.data = wp->bytes;
+	struct pkt p;
+	const struct pkt *src = (const struct pkt *)(wp->bytes + align8(wp->nbytes));
+	memcpy(&p, src, PKT_SIZE(src->ntun));
+	p.data = wp->bytes;
+
+	struct flow_key k;
+	int side;
+	flow_key_from_pkt(&p, &k, &side);
+	uint64_t h = flow_key_hash(&k);
+	if (worker_of(h, w->nworkers) != w->id)
+		w->flows.st.wrong_thread++;
+
 	bool created;
-	struct flow *f = flow_packet(&w->flows, &wp->p, &wp->key, wp->hash, wp->side, &created);
+	struct flow *f = flow_packet(&w->flows, &p, &k, h, side, &created);
 	if (!f)
 		return;
 	if (created)
 		classify_start(&w->cls, &f->cls);
 	if (f->cls.nf)
-		classify_packet(&w->cls, &f->cls, wp->bytes, wp->p.l3_len, wp->p.ts_us);
+		classify_packet(&w->cls, &f->cls, wp->bytes, p.l3_len, p.ts_us);
 }
 
 static void *worker_main(void *arg)
@@ -208,10 +233,10 @@ static void dispatch(struct reader *r, const struct pkt *p)
 	struct flow_key k;
 	int side;
 	flow_key_from_pkt(p, &k, &side);
-	uint64_t h = flow_key_hash(&k);
-	struct worker *w = &r->w[((h >> 32) * r->n) >> 32];
+	struct worker *w = &r->w[worker_of(flow_key_hash(&k), r->n)];
 
-	size_t len = sizeof(struct wpkt) + p->l3_len;
+	size_t psize = PKT_SIZE(p->ntun);
+	size_t len = sizeof(struct wpkt) + align8(p->l3_len) + psize;
 	struct mq_msg *m = mq_reserve(&w->in, len);
 	if (!m) {
 		unsigned round = 0;
@@ -220,17 +245,62 @@ static void dispatch(struct reader *r, const struct pkt *p)
 			mq_backoff(&round);
 	}
 	struct wpkt *wp = (struct wpkt *)m->data;
-	wp->p = *p;
-	wp->p.data = NULL;
-	wp->p.l3_off = 0;
-	wp->p.l4_off = p->l4_off - p->l3_off;
-	wp->p.payload_off = p->payload_off ? p->payload_off - p->l3_off : 0;
-	wp->key = k;
-	wp->hash = h;
-	wp->side = side;
+	wp->nbytes = p->l3_len;
 	memcpy(wp->bytes, p->data + p->l3_off, p->l3_len);
+	struct pkt *q = (struct pkt *)(wp->bytes + align8(p->l3_len));
+	memcpy(q, p, psize);
+	q->data = NULL;
+	q->l3_off = 0;
+	q->l4_off = p->l4_off - p->l3_off;
+	q->payload_off = p->payload_off ? p->payload_off - p->l3_off : 0;
 	mq_commit(&w->in, m, MQ_PKT, len);
 	r->dispatched++;
+}
+
+/* The outermost carrier of a tunnelled packet as a packet of its own: the
+ * outer IP header's addresses and transport, the whole frame's bytes. */
+static void dispatch_carrier(struct reader *r, const struct pkt *p)
+{
+	struct pkt c = *p;
+	c.ipver = p->carrier.ipver;
+	memcpy(c.src, p->carrier.src, 16);
+	memcpy(c.dst, p->carrier.dst, 16);
+	c.l4proto = p->carrier.proto;
+	c.sport = p->carrier.sport;
+	c.dport = p->carrier.dport;
+	c.l3_off = p->carrier.l3_off;
+	c.l3_len = p->carrier.l3_len;
+	c.l4_off = c.l3_off;
+	c.payload_off = c.payload_len = 0;
+	c.tcp_flags = 0;
+	c.icmp_type = c.icmp_code = 0;
+	c.nvlan = p->carrier.nvlan;
+	c.ntun = 0;
+	c.inner_off = 0;
+	r->carriers++;
+	dispatch(r, &c);
+}
+
+/* Decodes one packet, reassembles fragments (a datagram can be fragmented
+ * at several layers: each round resumes inside the last one), dispatches. */
+static void handle(struct reader *r, struct pkt *p, enum layer first)
+{
+	bool key = decode_packet(p, first, &r->ds);
+	struct pkt whole;
+	for (int round = 0; !key && (p->flags & PKT_FRAGMENT) && round < DAVY_MAX_TUNNELS; round++) {
+		enum layer l;
+		uint32_t off;
+		if (!defrag_add(&r->df, p, &whole, &l, &off))
+			return;
+		whole.cfg = p->cfg;
+		p = &whole;
+		key = decode_resume(p, l, off, &r->ds);
+	}
+	if (!key)
+		return;
+	dispatch(r, p);
+	if (p->ntun && p->carrier.valid && r->cfg->report_carriers)
+		dispatch_carrier(r, p);
 }
 
 static void progress_draw(struct reader *r, pcap_t *pc, bool final)
@@ -293,6 +363,7 @@ static void read_file(struct reader *r, pcap_t *pc, const char *path)
 	const u_char *data;
 	struct pkt p;
 	memset(&p, 0, sizeof(p));
+	p.cfg = &r->cfg->decode;
 	uint64_t n = 0;
 	int rc;
 	while ((rc = pcap_next_ex(pc, &hdr, &data)) == 1) {
@@ -307,10 +378,10 @@ static void read_file(struct reader *r, pcap_t *pc, const char *path)
 			if (r->next_tick)
 				for (unsigned i = 0; i < r->n; i++)
 					send_ctl(&r->w[i], MQ_TICK, r->clock_us);
+			defrag_expire(&r->df, r->clock_us);
 			r->next_tick = r->clock_us + TICK_US;
 		}
-		if (decode_packet(&p, first, &r->ds))
-			dispatch(r, &p);
+		handle(r, &p, first);
 		if ((n & 4095) == 0)
 			progress_draw(r, pc, false);
 	}
@@ -375,6 +446,8 @@ static void sum_workers(const struct worker *w, unsigned n, struct totals *t)
 		t->fs.peak_active += w[i].flows.st.peak_active;
 		t->fs.no_memory += w[i].flows.st.no_memory;
 		t->fs.pool_bytes += w[i].flows.st.pool_bytes;
+		t->fs.wrong_thread += w[i].flows.st.wrong_thread;
+		t->fs.tunnel_no_memory += w[i].flows.st.tunnel_no_memory;
 		t->cs.calls += w[i].cls.st.calls;
 		t->cs.detected += w[i].cls.st.detected;
 		t->cs.gave_up += w[i].cls.st.gave_up;
@@ -404,15 +477,37 @@ static size_t stats_record(struct jbuf *j, const struct davy_config *cfg, const 
 	jb_u64(j, "pkts", r->ds.pkts);
 	jb_u64(j, "bytes", r->ds.bytes);
 	jb_u64(j, "dispatched", r->dispatched);
+	jb_u64(j, "carriers", r->carriers);
 	jb_u64(j, "errors", decode_errors(&r->ds));
 	uint64_t unsup = 0;
 	for (int l = 0; l < L__COUNT; l++)
 		unsup += r->ds.result[l][DEC_UNSUPPORTED];
 	jb_u64(j, "unsupported", unsup);
-	jb_u64(j, "fragments_unattributed", r->ds.fragments);
+	jb_u64(j, "fragments", r->ds.fragments);
 	jb_u64(j, "too_many_layers", r->ds.too_many_layers);
 	jb_u64(j, "unknown_linktype", r->ds.unknown_linktype);
+	jb_u64(j, "tunnelled", r->ds.tunnelled);
+	jb_obj_open(j, "tunnels");
+	for (int tt = 1; tt < TUN__COUNT; tt++)
+		jb_u64(j, tunnel_type_name(tt), r->ds.tunnel[tt]);
+	jb_obj_close(j);
 	layer_counters(j, &r->ds);
+	jb_obj_close(j);
+	const struct defrag_stats *df = &r->df.st;
+	jb_obj_open(j, "defrag");
+	jb_u64(j, "fragments", df->fragments);
+	jb_u64(j, "reassembled", df->reassembled);
+	jb_u64(j, "timeouts", df->timeouts);
+	jb_u64(j, "evicted", df->evicted);
+	jb_u64(j, "overlaps", df->overlaps);
+	jb_u64(j, "overlap_conflicts", df->overlap_conflicts);
+	jb_u64(j, "too_big", df->too_big);
+	jb_u64(j, "inconsistent", df->inconsistent);
+	jb_u64(j, "tiny_first", df->tiny_first);
+	jb_u64(j, "no_memory", df->no_memory);
+	jb_u64(j, "active", df->active);
+	jb_u64(j, "peak_active", df->peak_active);
+	jb_u64(j, "pool_bytes", df->pool_bytes);
 	jb_obj_close(j);
 	jb_obj_open(j, "flow");
 	jb_u64(j, "created", t->fs.created);
@@ -423,6 +518,8 @@ static size_t stats_record(struct jbuf *j, const struct davy_config *cfg, const 
 	jb_u64(j, "peak_active", t->fs.peak_active);
 	jb_u64(j, "max", cfg->max_flows);
 	jb_u64(j, "pool_bytes", t->fs.pool_bytes);
+	jb_u64(j, "wrong_thread", t->fs.wrong_thread);
+	jb_u64(j, "tunnel_no_memory", t->fs.tunnel_no_memory);
 	jb_obj_close(j);
 	jb_obj_open(j, "ndpi");
 	jb_u64(j, "calls", t->cs.calls);
@@ -490,6 +587,7 @@ int davy_run(const struct davy_config *cfg)
 	uint64_t per_worker = (cfg->max_flows + n - 1) / n;
 	for (unsigned i = 0; i < n; i++) {
 		w[i].id = i;
+		w[i].nworkers = n;
 		w[i].cfg = cfg;
 		if (mq_init(&w[i].in, cfg->ring_bytes, (unsigned)(cfg->ring_bytes / 256)) != 0 ||
 		    mq_init(&w[i].out, OUT_QUEUE_BYTES, 4096) != 0) {
@@ -505,6 +603,10 @@ int davy_run(const struct davy_config *cfg)
 	}
 
 	struct reader r = { .cfg = cfg, .w = w, .n = n };
+	if (defrag_init(&r.df, &cfg->defrag, err, sizeof(err)) != 0) {
+		fprintf(stderr, "davy: %s\n", err);
+		return DAVY_EXIT_FATAL;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &r.t0);
 	r.progress = cfg->progress == 1 ||
 		     (cfg->progress == -1 && isatty(STDERR_FILENO) && all_regular(cfg, &r.total_bytes));
@@ -581,6 +683,7 @@ int davy_run(const struct davy_config *cfg)
 		mq_free(&w[i].out);
 	}
 	free(w);
+	defrag_free(&r.df);
 	if (!to_stdout)
 		free(obuf); /* stdout keeps its buffer until exit */
 	if (status == DAVY_EXIT_OK && r.files_damaged)

@@ -37,6 +37,15 @@ def actual_key(r):
             r.get("dest_port", 0), tuple(r.get("vlan", [])), round(ts(r["flow"]["start"]), 6))
 
 
+TUNNEL_KEYS = ("type", "src_ip", "dest_ip", "vni", "key", "session_id", "label")
+
+
+def tunnels(lst):
+    """A tunnel array reduced to the contract's keys, addresses normalised."""
+    return [{k: (norm_ip(v) if k.endswith("_ip") else v) for k, v in t.items() if k in TUNNEL_KEYS}
+            for t in (lst or [])]
+
+
 FIELDS = ("pkts_toserver", "pkts_toclient", "bytes_toserver", "bytes_toclient", "state", "reason")
 
 
@@ -59,6 +68,8 @@ def compare_flows(t, name, expected, actual):
         t.check(abs(ts(r["flow"]["end"]) - e["end"]) < 1e-6, f"{name}: flow {k[:5]} end time",
                 f"got {r['flow']['end']} want {e['end']}")
         t.check(r["timestamp"] == r["flow"]["start"], f"{name}: flow timestamp is its start")
+        t.check(tunnels(r.get("tunnel")) == tunnels(e.get("tunnel")), f"{name}: flow {k[:5]} tunnel",
+                f"got {r.get('tunnel')} want {e.get('tunnel')}")
 
 
 def main():
@@ -105,12 +116,21 @@ def main():
                     f"got {dec['pkts']} want {cap['packets']}")
             t.check(dec["errors"] == cap["decode_errors"], f"{label}: decode errors counted",
                     f"got {dec['errors']} want {cap['decode_errors']}: {dec['layers']}")
-            t.check(dec["fragments_unattributed"] == cap["fragments_unattributed"],
-                    f"{label}: unattributed fragments counted",
-                    f"got {dec['fragments_unattributed']} want {cap['fragments_unattributed']}")
+            want_frags = cap.get("fragments", cap.get("fragments_unattributed"))
+            t.check(dec["fragments"] == want_frags, f"{label}: fragments counted",
+                    f"got {dec['fragments']} want {want_frags}")
             t.check(dec["unsupported"] == cap["unsupported"], f"{label}: unsupported frames counted",
                     f"got {dec['unsupported']} want {cap['unsupported']}")
             t.check(st["workers"] == workers, f"{label}: stats name the worker count")
+            t.check(st["flow"]["wrong_thread"] == 0, f"{label}: every packet reached its flow's worker",
+                    f"wrong_thread {st['flow']['wrong_thread']}")
+            for k, want in cap.get("defrag", {}).items():
+                t.check(st["defrag"].get(k) == want, f"{label}: defrag.{k} counted",
+                        f"got {st['defrag'].get(k)} want {want}")
+            if cap.get("too_many_layers"):
+                t.check(dec["too_many_layers"] == cap["too_many_layers"],
+                        f"{label}: too_many_layers counted",
+                        f"got {dec['too_many_layers']} want {cap['too_many_layers']}")
             flows = flow_records(recs)
             t.check(st["flow"]["created"] == len(flows), f"{label}: one record per created flow",
                     f"created {st['flow']['created']}, records {len(flows)}")

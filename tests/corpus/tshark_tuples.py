@@ -9,8 +9,10 @@ Prints sorted (by code point, i.e. LC_ALL=C order), unique lines
     O <proto> <ipA> <portA> <ipB> <portB>   outer carrier flow of a tunnel packet:
                                             davy MAY report it
     M <proto> <ipA> <portA> <ipB> <portB>   plain flow seen only in packets whose IP,
-                                            TCP or UDP header is damaged: davy MAY
-                                            report it (leave out with --no-maybe)
+                                            TCP or UDP header is damaged, or in first
+                                            fragments (davy reports a fragmented
+                                            datagram only once it is reassembled):
+                                            davy MAY report it (leave out with --no-maybe)
     I <proto> <ipA> <portA> <ipB> <portB>   only with --inner: innermost flow of a
                                             tunnel packet (informational)
 
@@ -51,6 +53,8 @@ FIELDS = [
     "ipv6",
     "tcp",
     "udp",
+    "ip.flags.mf",
+    "ipv6.fraghdr.more",
     "_ws.expert.message",
 ]
 
@@ -225,7 +229,7 @@ def main(argv):
             bump(stats, "skip: unparsable line")
             continue
         npkt += 1
-        _, protos, ip4, ip6, tcp, udp, exp = parts
+        _, protos, ip4, ip6, tcp, udp, mf4, mf6, exp = parts
         items = {
             "ip": ip4.split(AGG) if ip4 else [],
             "ipv6": ip6.split(AGG) if ip6 else [],
@@ -233,8 +237,12 @@ def main(argv):
             "udp": udp.split(AGG) if udp else [],
         }
         experts = exp.split(AGG) if exp else []
+        # a first fragment (more fragments follow) carries ports, but davy
+        # reassembles before it builds a flow: a datagram that never
+        # completes makes no flow, so such a tuple is only a MAY (M)
+        more = any(v in ("1", "True") for v in (mf4 + AGG + mf6).split(AGG))
         for kind, tup in classify(protos, items, experts, stats, "--inner" in opts):
-            out[kind].add(tup)
+            out["M" if more and kind == "T" else kind].add(tup)
     rc = proc.wait()
     errf.seek(0)
     err = errf.read().decode("utf-8", "replace")

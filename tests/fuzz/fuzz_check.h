@@ -98,6 +98,8 @@ static void check_pkt(const struct pkt *p)
 	CHECK(p->nvlan <= DAVY_MAX_VLAN);
 	for (int i = 0; i < p->nvlan; i++)
 		CHECK(p->vlan[i] <= 0x0fff);
+	/* IPv4 addresses fill 4 bytes and the rest is zero (decode.h), also for
+	 * an inner IPv4 header under an outer IPv6 one */
 	if (p->ipver == 4)
 		for (int i = 4; i < 16; i++)
 			CHECK(p->src[i] == 0 && p->dst[i] == 0);
@@ -117,6 +119,18 @@ static void check_pkt(const struct pkt *p)
 		CHECK(p->payload_off >= p->l4_off);
 		CHECK(p->payload_off <= l3_end);
 	}
+	/* tunnels: the recorded layers fit, and the carrier's IP datagram that
+	 * dispatch_carrier() copies is inside the capture */
+	CHECK(p->ntun <= DAVY_MAX_TUNNELS);
+	for (int i = 0; i < p->ntun; i++)
+		CHECK(p->tun[i].type > TUN_NONE && p->tun[i].type < TUN__COUNT);
+	if (p->ntun > 0)
+		CHECK(p->inner_off <= caplen);
+	if (p->ntun > 0 && p->carrier.valid) {
+		CHECK((uint64_t)p->carrier.l3_off + p->carrier.l3_len <= caplen);
+		CHECK(p->carrier.l3_off <= p->l3_off);
+	}
+
 	/* fixed transport headers before the payload */
 	switch (p->l4proto) {
 	case 6:

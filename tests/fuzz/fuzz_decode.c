@@ -7,7 +7,9 @@
  *                     decode_first_layer(), as the reader does; a link type
  *                     it does not know is only counted)
  *   byte 0, bit 3:    the capture is snapped: wirelen > caplen
- *   byte 0, bits 4-7: how much longer the wire packet was (1 + n * 97)
+ *   byte 0, bits 4-6: how much longer the wire packet was (1 + n * 97)
+ *   byte 0, bit 7:    decode configuration: the defaults (clear), or the
+ *                     deepest tunnel nesting the CLI allows (set)
  *   bytes 1..:        the captured packet (caplen = size - 1)
  *
  * The packet is copied into a malloc'd buffer of exactly caplen bytes, so
@@ -55,13 +57,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (caplen)
 		memcpy(buf, data + 1, caplen);
 
+	static struct decode_cfg deep;
+	if (deep.max_tunnels == 0) {
+		deep = *decode_cfg_default();
+		deep.max_tunnels = DAVY_MAX_TUNNELS; /* --tunnel-depth 8 */
+	}
+
 	struct pkt p;
 	memset(&p, 0xa5, sizeof(p)); /* the decoders must not rely on zeroed state */
+	/* set by the caller: the default overlay ports, or the deepest nesting */
+	p.cfg = (sel & 0x80) ? &deep : NULL;
 	p.data = buf;
 	p.caplen = (uint32_t)caplen;
 	p.wirelen = (uint32_t)caplen;
 	if (sel & 0x08)
-		p.wirelen += 1 + (uint32_t)(sel >> 4) * 97;
+		p.wirelen += 1 + (uint32_t)((sel >> 4) & 7) * 97;
 	p.ts_us = 1700000000000000ULL;
 	cur_pkt = &p;
 

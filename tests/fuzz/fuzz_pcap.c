@@ -4,12 +4,22 @@
  * The bytes are opened with fmemopen() + pcap_fopen_offline() (so pcap and
  * pcapng, either byte order, micro- or nanosecond, are all reachable), then
  * the loop of read_file() in sensor/run.c runs: pcap_next_ex(), the wire
- * length taken as max(len, caplen), decode_packet() from
- * decode_first_layer(pcap_datalink()), and for keyed packets what dispatch()
- * and the worker do: the flow key and its hash, a copy of the IP datagram,
- * and the flow table (flow_packet, a clock tick each second of packet time,
- * flow_flush at the end). nDPI is left out: it is not instrumented and not
- * davy's code. At most MAX_PKTS packets are read per input.
+ * length taken as max(len, caplen), a clock tick each second of packet time
+ * (flow_expire, defrag_expire), and handle(): decode_packet() from
+ * decode_first_layer(pcap_datalink()), IP reassembly (defrag_add and
+ * decode_resume, at any layer), then what dispatch() and the worker do for
+ * keyed packets: the flow key and hash, the copy of the IP datagram and of
+ * PKT_SIZE(ntun) bytes of the packet, the worker's rebuilt view and key, and
+ * the flow table (flow_packet; flow_flush at the end); tunnelled packets
+ * also dispatch their carrier flow (as with --report-tunnel-carriers).
+ * Threads and queues are left out, and so is nDPI (not instrumented, not
+ * davy's code). The flow table and the reassembly table are kept tiny so
+ * that their eviction paths run. At most MAX_PKTS packets are read per input.
+ *
+ * Checked: the invariants of fuzz_check.h on every decoded packet, the
+ * rebased offsets inside the copied datagram, the worker's key equal to the
+ * reader's, the IP length fields of every reassembled datagram, and the flow
+ * and reassembly counters at the end.
  *
  * Input layout:
  *   - starting with a pcap or pcapng magic number: the file as it is;
@@ -36,11 +46,13 @@
 #include <string.h>
 
 #include "decode.h"
+#include "defrag.h"
 #include "flow.h"
 #include "fuzz_check.h"
 
 #define MAX_PKTS 4096
 #define MAX_FLOWS 4 /* small, so that eviction (LRU) is reached */
+#define MAX_DATAGRAMS 4 /* in reassembly; small for the same reason */
 #define TICK_US 1000000ULL
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -87,15 +99,20 @@ static void put16(uint8_t *b, uint16_t v, bool be)
 	b[1] = (uint8_t)(be ? v : v >> 8);
 }
 
-/* What the worker's flow table sees ending. */
-struct ends {
-	uint64_t n;
+/* The reader and one worker, as in sensor/run.c, without threads or queues. */
+struct rd {
+	struct defrag df;
+	struct flow_table t;
+	struct decode_stats ds;
+	uint64_t ended;      /* flows handed to on_end */
+	uint64_t dispatched;
 };
 
+/* What the worker's flow table sees ending. */
 static void on_end(void *ctx, struct flow *f, enum flow_reason why)
 {
-	struct ends *e = ctx;
-	e->n++;
+	struct rd *r = ctx;
+	r->ended++;
 	if ((unsigned)why >= FLOW__REASONS || f->state >= FLOW__STATES ||
 	    f->src_side > 1 || f->first_us > f->last_us || f->pkts[0] + f->pkts[1] == 0 ||
 	    memcmp(f->key.addr[0], f->key.addr[1], 16) > 0 ||
@@ -107,27 +124,157 @@ static void on_end(void *ctx, struct flow *f, enum flow_reason why)
 	}
 }
 
-static void run_capture(pcap_t *pc)
+/* worker_packet(): the worker's view is rebuilt from the datagram bytes and
+ * the first PKT_SIZE(ntun) bytes of the reader's struct pkt. */
+static void worker_packet(struct rd *r, const uint8_t *bytes, const struct pkt *q,
+			  const struct flow_key *rk, int rside)
+{
+	struct pkt p;
+	memset(&p, 0x5a, sizeof(p)); /* what PKT_SIZE does not copy is garbage */
+	memcpy(&p, q, PKT_SIZE(q->ntun));
+	p.data = bytes;
+	cur_pkt = &p;
+	CHECK(p.l4_off <= p.l3_len);
+	if (p.payload_len > 0)
+		CHECK((uint64_t)p.payload_off + p.payload_len <= p.l3_len);
+
+	struct flow_key k;
+	int side;
+	flow_key_from_pkt(&p, &k, &side);
+	/* the worker finds the key the reader chose the worker by */
+	CHECK(memcmp(&k, rk, sizeof(k)) == 0 && side == rside);
+	uint64_t h = flow_key_hash(&k);
+	bool created;
+	struct flow *f = flow_packet(&r->t, &p, &k, h, side, &created);
+	if (!f || r->t.st.active > MAX_FLOWS) {
+		fprintf(stderr, "fuzz_pcap: flow table: %s (active %llu)\n",
+			f ? "over its bound" : "no flow", (unsigned long long)r->t.st.active);
+		abort();
+	}
+}
+
+/* dispatch(): the datagram and the packet's first PKT_SIZE(ntun) bytes are
+ * copied (each into an exactly sized block, for ASan), offsets rebased. */
+static void dispatch(struct rd *r, const struct pkt *p)
+{
+	struct flow_key k;
+	int side;
+	flow_key_from_pkt(p, &k, &side);
+
+	uint8_t *bytes = malloc(p->l3_len);
+	size_t psize = PKT_SIZE(p->ntun);
+	struct pkt *q = malloc(sizeof(struct pkt)); /* a wpkt holds psize of it */
+	if ((!bytes && p->l3_len) || !q) {
+		free(bytes);
+		free(q);
+		return;
+	}
+	memcpy(bytes, p->data + p->l3_off, p->l3_len);
+	memcpy(q, p, psize);
+	q->data = NULL;
+	q->l3_off = 0;
+	q->l4_off = p->l4_off - p->l3_off;
+	q->payload_off = p->payload_off ? p->payload_off - p->l3_off : 0;
+	r->dispatched++;
+	worker_packet(r, bytes, q, &k, side);
+	free(q);
+	free(bytes);
+}
+
+/* dispatch_carrier(): the outer flow of a tunnelled packet. */
+static void dispatch_carrier(struct rd *r, const struct pkt *p)
+{
+	struct pkt c = *p;
+	c.ipver = p->carrier.ipver;
+	memcpy(c.src, p->carrier.src, 16);
+	memcpy(c.dst, p->carrier.dst, 16);
+	c.l4proto = p->carrier.proto;
+	c.sport = p->carrier.sport;
+	c.dport = p->carrier.dport;
+	c.l3_off = p->carrier.l3_off;
+	c.l3_len = p->carrier.l3_len;
+	c.l4_off = c.l3_off;
+	c.payload_off = c.payload_len = 0;
+	c.tcp_flags = 0;
+	c.icmp_type = c.icmp_code = 0;
+	c.nvlan = p->carrier.nvlan;
+	c.ntun = 0;
+	c.inner_off = 0;
+	cur_pkt = &c;
+	CHECK(c.ipver == 4 || c.ipver == 6);
+	CHECK((uint64_t)c.l3_off + c.l3_len <= c.caplen);
+	dispatch(r, &c);
+}
+
+/* A reassembled datagram: its IP header was rewritten to say its length. */
+static void check_whole(const struct pkt *w, enum layer l, uint32_t off)
+{
+	cur_pkt = w;
+	CHECK(l == L_IPV4 || l == L_IPV6);
+	CHECK(off < w->caplen && w->caplen == w->wirelen);
+	const uint8_t *ip = w->data + off;
+	uint32_t len = w->caplen - off;
+	if (l == L_IPV4) {
+		CHECK(len >= 20 && (ip[0] >> 4) == 4);
+		CHECK(((uint32_t)ip[2] << 8 | ip[3]) == len);
+		CHECK((ip[6] & 0xbf) == 0 && ip[7] == 0); /* DF kept, MF and offset cleared */
+	} else {
+		CHECK(len >= 40 && (ip[0] >> 4) == 6);
+		CHECK(((uint32_t)ip[4] << 8 | ip[5]) + 40 == len);
+	}
+}
+
+/* handle(): decode, reassemble fragments (at any layer), dispatch. */
+static void handle(struct rd *r, struct pkt *p, enum layer first)
+{
+	bool key = decode_packet(p, first, &r->ds);
+	check_decoded(p, key);
+	struct pkt whole;
+	for (int round = 0; !key && (p->flags & PKT_FRAGMENT) && round < DAVY_MAX_TUNNELS; round++) {
+		enum layer l;
+		uint32_t off;
+		if (!defrag_add(&r->df, p, &whole, &l, &off))
+			return;
+		whole.cfg = p->cfg;
+		check_whole(&whole, l, off);
+		p = &whole;
+		key = decode_resume(p, l, off, &r->ds);
+		check_decoded(p, key);
+	}
+	if (!key)
+		return;
+	dispatch(r, p);
+	if (p->ntun && p->carrier.valid)
+		dispatch_carrier(r, p);
+}
+
+static void run_capture(pcap_t *pc, const struct decode_cfg *dcfg)
 {
 	int dlt = pcap_datalink(pc);
 	enum layer first = decode_first_layer(dlt);
 	(void)pcap_datalink_val_to_name(dlt);
 
+	static struct rd r; /* big: keep it off the stack */
+	memset(&r, 0, sizeof(r));
 	struct flow_timeouts to;
 	flow_timeouts_default(&to);
-	struct flow_table t;
-	struct ends e = { 0 };
+	struct defrag_cfg dfc;
+	defrag_cfg_default(&dfc);
+	dfc.max_datagrams = MAX_DATAGRAMS;
 	char err[256];
-	if (flow_table_init(&t, MAX_FLOWS, &to, on_end, &e, err, sizeof(err)) != 0)
+	if (flow_table_init(&r.t, MAX_FLOWS, &to, on_end, &r, err, sizeof(err)) != 0)
 		return;
+	if (defrag_init(&r.df, &dfc, err, sizeof(err)) != 0) {
+		flow_table_free(&r.t);
+		return;
+	}
 
-	struct decode_stats ds;
-	memset(&ds, 0, sizeof(ds));
 	uint64_t clock_us = 0, next_tick = 0, n = 0;
 	struct pcap_pkthdr *hdr;
 	const u_char *bytes;
 	struct pkt p;
 	memset(&p, 0, sizeof(p));
+	p.cfg = dcfg;
 	int rc = 0;
 	while (n < MAX_PKTS && (rc = pcap_next_ex(pc, &hdr, &bytes)) == 1) {
 		n++;
@@ -145,41 +292,28 @@ static void run_capture(pcap_t *pc)
 			clock_us = p.ts_us;
 		if (clock_us >= next_tick) {
 			if (next_tick)
-				flow_expire(&t, clock_us);
+				flow_expire(&r.t, clock_us);
+			defrag_expire(&r.df, clock_us);
 			next_tick = clock_us + TICK_US;
 		}
-		bool keyed = decode_packet(&p, first, &ds);
-		check_decoded(&p, keyed);
-		if (keyed) {
-			struct flow_key k;
-			int side;
-			flow_key_from_pkt(&p, &k, &side);
-			uint64_t h = flow_key_hash(&k);
-			bool created;
-			struct flow *f = flow_packet(&t, &p, &k, h, side, &created);
-			if (!f || t.st.active > MAX_FLOWS) {
-				fprintf(stderr, "fuzz_pcap: flow table: %s (active %llu)\n",
-					f ? "over its bound" : "no flow",
-					(unsigned long long)t.st.active);
-				abort();
-			}
-		}
+		handle(&r, &p, first);
 		free(buf);
 	}
 	if (n < MAX_PKTS && rc == PCAP_ERROR)
 		(void)pcap_geterr(pc);
 
-	flow_flush(&t, clock_us);
-	uint64_t ended = t.st.ended[0] + t.st.ended[1] + t.st.ended[2];
-	if (t.st.active != 0 || ended != t.st.created || e.n != t.st.created ||
-	    ds.pkts != n) {
-		fprintf(stderr, "fuzz_pcap: counters: active %llu created %llu ended %llu pkts %llu/%llu\n",
-			(unsigned long long)t.st.active, (unsigned long long)t.st.created,
-			(unsigned long long)ended, (unsigned long long)ds.pkts,
-			(unsigned long long)n);
+	flow_flush(&r.t, clock_us);
+	uint64_t ended = r.t.st.ended[0] + r.t.st.ended[1] + r.t.st.ended[2];
+	if (r.t.st.active != 0 || ended != r.t.st.created || r.ended != r.t.st.created ||
+	    r.df.st.active > MAX_DATAGRAMS) {
+		fprintf(stderr, "fuzz_pcap: counters: flows active %llu created %llu ended %llu; "
+			"datagrams active %llu\n",
+			(unsigned long long)r.t.st.active, (unsigned long long)r.t.st.created,
+			(unsigned long long)ended, (unsigned long long)r.df.st.active);
 		abort();
 	}
-	flow_table_free(&t);
+	defrag_free(&r.df);
+	flow_table_free(&r.t);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -222,7 +356,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char eb[PCAP_ERRBUF_SIZE] = "";
 		pcap_t *pc = pcap_fopen_offline(fp, eb);
 		if (pc) {
-			run_capture(pc);
+			run_capture(pc, NULL); /* the default decode configuration */
 			pcap_close(pc); /* closes fp */
 		} else {
 			fclose(fp);
