@@ -173,7 +173,7 @@ struct pkt {
 	/* the outermost IP header that carried a tunnel, kept so its carrier
 	 * flow can be reported too (--report-tunnel-carriers) */
 	struct {
-		uint32_t l3_off, l3_len;
+		uint32_t l3_off, l3_len, l4_off;
 		uint16_t sport, dport; /* UDP carriers (VXLAN, Geneve, GRE-in-UDP) */
 		uint8_t proto;         /* 17, 47, 4, 41 */
 		uint8_t nvlan;         /* VLAN tags of the outer frame */
@@ -194,6 +194,12 @@ struct pkt {
 /* Records a tunnel layer with the current outer addresses. Returns false
  * (and sets PKT_TOO_DEEP) when the packet already has max_tunnels. */
 bool decode_push_tunnel(struct pkt *p, enum tunnel_type type, bool has_id, uint32_t id);
+
+/* Enters a tunnel layer: records it (decode_push_tunnel), marks the cursor
+ * as where the inner frame starts (inner_off) and names the next layer.
+ * Returns DEC_OK, or DEC_UNSUPPORTED with PKT_TOO_DEEP when too deep. */
+enum dec_result decode_enter_tunnel(struct pkt *p, const struct cursor *c, enum tunnel_type type,
+				    bool has_id, uint32_t id, enum layer next);
 
 /* Wire bytes of the innermost frame: what flow counters count. */
 static inline uint32_t pkt_inner_len(const struct pkt *p)

@@ -57,6 +57,16 @@ const struct decode_cfg *decode_cfg_default(void)
 	return &default_cfg;
 }
 
+enum dec_result decode_enter_tunnel(struct pkt *p, const struct cursor *c, enum tunnel_type type,
+				    bool has_id, uint32_t id, enum layer next)
+{
+	if (!decode_push_tunnel(p, type, has_id, id))
+		return DEC_UNSUPPORTED;
+	p->inner_off = (uint32_t)(c->p - p->data);
+	p->next = next;
+	return DEC_OK;
+}
+
 const char *tunnel_type_name(enum tunnel_type t)
 {
 	return (unsigned)t < TUN__COUNT ? tunnel_names[t] : "?";
@@ -75,6 +85,7 @@ bool decode_push_tunnel(struct pkt *p, enum tunnel_type type, bool has_id, uint3
 	if (!p->carrier.valid && p->ipver && type != TUN_MPLS) {
 		p->carrier.l3_off = p->l3_off;
 		p->carrier.l3_len = p->l3_len;
+		p->carrier.l4_off = p->l4_off;
 		p->carrier.sport = p->sport;
 		p->carrier.dport = p->dport;
 		p->carrier.proto = p->l4proto;

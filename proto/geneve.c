@@ -51,12 +51,11 @@ enum dec_result geneve_decode(struct cursor *c, struct pkt *p)
 	case 0x86dd: next = L_IPV6; break;
 	default: return DEC_UNSUPPORTED;
 	}
-	if (!decode_push_tunnel(p, TUN_GENEVE, true, vni))
-		return DEC_UNSUPPORTED;
-	struct tunnel *t = &p->tun[p->ntun - 1];
-	t->opt_count = (uint8_t)nopts;
-	t->opt_len = (uint8_t)optlen;
-	p->inner_off = (uint32_t)(c->p - p->data);
-	p->next = next;
-	return DEC_OK;
+	enum dec_result r = decode_enter_tunnel(p, c, TUN_GENEVE, true, vni, next);
+	if (r == DEC_OK) {
+		struct tunnel *t = &p->tun[p->ntun - 1];
+		t->opt_count = (uint8_t)nopts;
+		t->opt_len = (uint16_t)optlen;
+	}
+	return r;
 }

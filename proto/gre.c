@@ -54,11 +54,7 @@ static enum dec_result gre_pptp(struct cursor *c, struct pkt *p, uint16_t fv, ui
 		return DEC_TRUNCATED;
 	if (plen == 0)
 		return DEC_UNSUPPORTED; /* an acknowledgment alone: no packet inside */
-	if (!decode_push_tunnel(p, TUN_GRE, false, 0))
-		return DEC_UNSUPPORTED;
-	p->inner_off = (uint32_t)(c->p - p->data);
-	p->next = L_PPP;
-	return DEC_OK;
+	return decode_enter_tunnel(p, c, TUN_GRE, false, 0, L_PPP);
 }
 
 enum dec_result gre_decode(struct cursor *c, struct pkt *p)
@@ -100,13 +96,10 @@ enum dec_result gre_decode(struct cursor *c, struct pkt *p)
 	case 0x22eb: next = L_ERSPAN; break;
 	default: return DEC_UNSUPPORTED;
 	}
-	if (!decode_push_tunnel(p, TUN_GRE, (fv & GRE_K) != 0, key))
-		return DEC_UNSUPPORTED;
-	if (erspan1 && !decode_push_tunnel(p, TUN_ERSPAN, false, 0))
-		return DEC_UNSUPPORTED;
-	p->inner_off = (uint32_t)(c->p - p->data);
-	p->next = next;
-	return DEC_OK;
+	enum dec_result r = decode_enter_tunnel(p, c, TUN_GRE, (fv & GRE_K) != 0, key, next);
+	if (r == DEC_OK && erspan1) /* type I: an ERSPAN layer without a header */
+		r = decode_enter_tunnel(p, c, TUN_ERSPAN, false, 0, next);
+	return r;
 }
 
 enum dec_result erspan_decode(struct cursor *c, struct pkt *p)
@@ -131,9 +124,5 @@ enum dec_result erspan_decode(struct cursor *c, struct pkt *p)
 	}
 	if (c->failed)
 		return DEC_TRUNCATED;
-	if (!decode_push_tunnel(p, TUN_ERSPAN, true, sess))
-		return DEC_UNSUPPORTED;
-	p->inner_off = (uint32_t)(c->p - p->data);
-	p->next = L_ETH;
-	return DEC_OK;
+	return decode_enter_tunnel(p, c, TUN_ERSPAN, true, sess, L_ETH);
 }

@@ -86,10 +86,8 @@ enum dec_result ipv4_decode(struct cursor *c, struct pkt *p)
 		p->next = L_NONE;
 		return DEC_OK;
 	}
+	if (proto == 4 || proto == 41) /* IP-in-IP */
+		return decode_enter_tunnel(p, c, TUN_IPIP, false, 0, decode_ipproto(proto));
 	p->next = decode_ipproto(proto);
-	if ((proto == 4 || proto == 41) && !decode_push_tunnel(p, TUN_IPIP, false, 0))
-		return DEC_UNSUPPORTED;
-	if (proto == 4 || proto == 41)
-		p->inner_off = p->l4_off;
 	return DEC_OK;
 }

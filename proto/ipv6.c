@@ -123,10 +123,8 @@ done:
 		p->next = L_NONE;
 		return DEC_OK;
 	}
+	if (nh == 4 || nh == 41) /* IP-in-IP */
+		return decode_enter_tunnel(p, c, TUN_IPIP, false, 0, decode_ipproto(nh));
 	p->next = decode_ipproto(nh);
-	if ((nh == 4 || nh == 41) && !decode_push_tunnel(p, TUN_IPIP, false, 0))
-		return DEC_UNSUPPORTED;
-	if (nh == 4 || nh == 41)
-		p->inner_off = p->l4_off;
 	return DEC_OK;
 }

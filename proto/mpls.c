@@ -31,12 +31,8 @@ enum dec_result mpls_decode(struct cursor *c, struct pkt *p)
 	if (c->failed)
 		return DEC_TRUNCATED;
 	switch (v >> 4) {
-	case 4: p->next = L_IPV4; break;
-	case 6: p->next = L_IPV6; break;
+	case 4: return decode_enter_tunnel(p, c, TUN_MPLS, true, top, L_IPV4);
+	case 6: return decode_enter_tunnel(p, c, TUN_MPLS, true, top, L_IPV6);
 	default: return DEC_UNSUPPORTED;
 	}
-	if (!decode_push_tunnel(p, TUN_MPLS, true, top))
-		return DEC_UNSUPPORTED;
-	p->inner_off = (uint32_t)(c->p - p->data);
-	return DEC_OK;
 }

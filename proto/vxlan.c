@@ -22,9 +22,5 @@ enum dec_result vxlan_decode(struct cursor *c, struct pkt *p)
 	cur_skip(c, 1);
 	if (c->failed)
 		return DEC_TRUNCATED;
-	if (!decode_push_tunnel(p, TUN_VXLAN, true, vni))
-		return DEC_UNSUPPORTED;
-	p->inner_off = (uint32_t)(c->p - p->data);
-	p->next = L_ETH;
-	return DEC_OK;
+	return decode_enter_tunnel(p, c, TUN_VXLAN, true, vni, L_ETH);
 }

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "davy.h"
-#include "defrag.h"
+#include "ingest.h"
 #include "queue.h"
 #include "record.h"
 
@@ -74,12 +74,10 @@ struct reader {
 	const struct davy_config *cfg;
 	struct worker *w;
 	unsigned n;
-	struct decode_stats ds;
-	struct defrag df;
+	struct ingest in;  /* decode, reassembly and their counters */
 	uint64_t clock_us, next_tick;
 	uint64_t files_read, files_damaged;
 	uint64_t dispatched;
-	uint64_t carriers; /* carrier packets dispatched (--report-tunnel-carriers) */
 	/* progress */
 	bool progress;
 	uint64_t total_bytes, done_bytes;
@@ -257,50 +255,9 @@ static void dispatch(struct reader *r, const struct pkt *p)
 	r->dispatched++;
 }
 
-/* The outermost carrier of a tunnelled packet as a packet of its own: the
- * outer IP header's addresses and transport, the whole frame's bytes. */
-static void dispatch_carrier(struct reader *r, const struct pkt *p)
+static void dispatch_emit(void *ctx, const struct pkt *p)
 {
-	struct pkt c = *p;
-	c.ipver = p->carrier.ipver;
-	memcpy(c.src, p->carrier.src, 16);
-	memcpy(c.dst, p->carrier.dst, 16);
-	c.l4proto = p->carrier.proto;
-	c.sport = p->carrier.sport;
-	c.dport = p->carrier.dport;
-	c.l3_off = p->carrier.l3_off;
-	c.l3_len = p->carrier.l3_len;
-	c.l4_off = c.l3_off;
-	c.payload_off = c.payload_len = 0;
-	c.tcp_flags = 0;
-	c.icmp_type = c.icmp_code = 0;
-	c.nvlan = p->carrier.nvlan;
-	c.ntun = 0;
-	c.inner_off = 0;
-	r->carriers++;
-	dispatch(r, &c);
-}
-
-/* Decodes one packet, reassembles fragments (a datagram can be fragmented
- * at several layers: each round resumes inside the last one), dispatches. */
-static void handle(struct reader *r, struct pkt *p, enum layer first)
-{
-	bool key = decode_packet(p, first, &r->ds);
-	struct pkt whole;
-	for (int round = 0; !key && (p->flags & PKT_FRAGMENT) && round < DAVY_MAX_TUNNELS; round++) {
-		enum layer l;
-		uint32_t off;
-		if (!defrag_add(&r->df, p, &whole, &l, &off))
-			return;
-		whole.cfg = p->cfg;
-		p = &whole;
-		key = decode_resume(p, l, off, &r->ds);
-	}
-	if (!key)
-		return;
-	dispatch(r, p);
-	if (p->ntun && p->carrier.valid && r->cfg->report_carriers)
-		dispatch_carrier(r, p);
+	dispatch(ctx, p);
 }
 
 static void progress_draw(struct reader *r, pcap_t *pc, bool final)
@@ -318,8 +275,8 @@ static void progress_draw(struct reader *r, pcap_t *pc, bool final)
 	uint64_t done = r->done_bytes + (pos > 0 ? (uint64_t)pos : 0);
 	double el = since(&r->t0);
 	fprintf(stderr, "\rdavy: %5.1f%%  %" PRIu64 " packets  %.0f packets/s\033[K",
-		r->total_bytes ? 100.0 * (double)done / (double)r->total_bytes : 0.0, r->ds.pkts,
-		el > 0 ? (double)r->ds.pkts / el : 0.0);
+		r->total_bytes ? 100.0 * (double)done / (double)r->total_bytes : 0.0, r->in.ds.pkts,
+		el > 0 ? (double)r->in.ds.pkts / el : 0.0);
 }
 
 static pcap_t *open_input(const struct davy_config *cfg, const char *path, char *err, size_t errlen)
@@ -378,10 +335,10 @@ static void read_file(struct reader *r, pcap_t *pc, const char *path)
 			if (r->next_tick)
 				for (unsigned i = 0; i < r->n; i++)
 					send_ctl(&r->w[i], MQ_TICK, r->clock_us);
-			defrag_expire(&r->df, r->clock_us);
+			ingest_tick(&r->in, r->clock_us);
 			r->next_tick = r->clock_us + TICK_US;
 		}
-		handle(r, &p, first);
+		ingest_packet(&r->in, &p, first, dispatch_emit, r);
 		if ((n & 4095) == 0)
 			progress_draw(r, pc, false);
 	}
@@ -474,26 +431,26 @@ static size_t stats_record(struct jbuf *j, const struct davy_config *cfg, const 
 	jb_u64(j, "files_damaged", r->files_damaged);
 	jb_obj_close(j);
 	jb_obj_open(j, "decoder");
-	jb_u64(j, "pkts", r->ds.pkts);
-	jb_u64(j, "bytes", r->ds.bytes);
+	jb_u64(j, "pkts", r->in.ds.pkts);
+	jb_u64(j, "bytes", r->in.ds.bytes);
 	jb_u64(j, "dispatched", r->dispatched);
-	jb_u64(j, "carriers", r->carriers);
-	jb_u64(j, "errors", decode_errors(&r->ds));
+	jb_u64(j, "carriers", r->in.carriers);
+	jb_u64(j, "errors", decode_errors(&r->in.ds));
 	uint64_t unsup = 0;
 	for (int l = 0; l < L__COUNT; l++)
-		unsup += r->ds.result[l][DEC_UNSUPPORTED];
+		unsup += r->in.ds.result[l][DEC_UNSUPPORTED];
 	jb_u64(j, "unsupported", unsup);
-	jb_u64(j, "fragments", r->ds.fragments);
-	jb_u64(j, "too_many_layers", r->ds.too_many_layers);
-	jb_u64(j, "unknown_linktype", r->ds.unknown_linktype);
-	jb_u64(j, "tunnelled", r->ds.tunnelled);
+	jb_u64(j, "fragments", r->in.ds.fragments);
+	jb_u64(j, "too_many_layers", r->in.ds.too_many_layers);
+	jb_u64(j, "unknown_linktype", r->in.ds.unknown_linktype);
+	jb_u64(j, "tunnelled", r->in.ds.tunnelled);
 	jb_obj_open(j, "tunnels");
 	for (int tt = 1; tt < TUN__COUNT; tt++)
-		jb_u64(j, tunnel_type_name(tt), r->ds.tunnel[tt]);
+		jb_u64(j, tunnel_type_name(tt), r->in.ds.tunnel[tt]);
 	jb_obj_close(j);
-	layer_counters(j, &r->ds);
+	layer_counters(j, &r->in.ds);
 	jb_obj_close(j);
-	const struct defrag_stats *df = &r->df.st;
+	const struct defrag_stats *df = &r->in.df.st;
 	jb_obj_open(j, "defrag");
 	jb_u64(j, "fragments", df->fragments);
 	jb_u64(j, "reassembled", df->reassembled);
@@ -603,7 +560,7 @@ int davy_run(const struct davy_config *cfg)
 	}
 
 	struct reader r = { .cfg = cfg, .w = w, .n = n };
-	if (defrag_init(&r.df, &cfg->defrag, err, sizeof(err)) != 0) {
+	if (ingest_init(&r.in, &cfg->defrag, cfg->report_carriers, err, sizeof(err)) != 0) {
 		fprintf(stderr, "davy: %s\n", err);
 		return DAVY_EXIT_FATAL;
 	}
@@ -673,8 +630,8 @@ int davy_run(const struct davy_config *cfg)
 		fprintf(stderr,
 			"davy: %" PRIu64 " packets, %" PRIu64 " flows, %" PRIu64
 			" decode errors, %.2f s, %.0f packets/s\n",
-			r.ds.pkts, t.fs.created, decode_errors(&r.ds), elapsed,
-			elapsed > 0 ? (double)r.ds.pkts / elapsed : 0.0);
+			r.in.ds.pkts, t.fs.created, decode_errors(&r.in.ds), elapsed,
+			elapsed > 0 ? (double)r.in.ds.pkts / elapsed : 0.0);
 
 	for (unsigned i = 0; i < n; i++) {
 		classifier_free(&w[i].cls);
@@ -683,7 +640,7 @@ int davy_run(const struct davy_config *cfg)
 		mq_free(&w[i].out);
 	}
 	free(w);
-	defrag_free(&r.df);
+	ingest_free(&r.in);
 	if (!to_stdout)
 		free(obuf); /* stdout keeps its buffer until exit */
 	if (status == DAVY_EXIT_OK && r.files_damaged)

@@ -153,6 +153,35 @@ def main():
     rc, out, err = raw(davy, ["-r", P("eth_tcp_http.pcap"), "-o", "/dev/null"])
     t.check("%" not in err, "no progress line when stderr is not a terminal", repr(err))
 
+    # overlays: carriers are not flows, unless asked for
+    rc, recs, err = run_davy(davy, ["-r", P("vxlan.pcap")])
+    plain = flow_records(recs)
+    inner = [r for r in plain if r.get("tunnel")]
+    t.check(rc == 0 and inner and recs[-1]["stats"]["decoder"]["carriers"] == 0,
+            "vxlan.pcap: inner flows, no carrier", err)
+    rc, recs, err = run_davy(davy, ["-r", P("vxlan.pcap"), "--report-tunnel-carriers"])
+    fl = flow_records(recs)
+    carriers = [r for r in fl if not r.get("tunnel") and r.get("dest_port") in (4789, 8472)
+                and r not in plain]
+    st = recs[-1]["stats"]["decoder"]
+    t.check(rc == 0 and carriers and st["carriers"] == st["tunnelled"]
+            and len(fl) == len(plain) + len(carriers)
+            and all(r["tunnel"] for r in fl if r in inner),
+            "--report-tunnel-carriers adds the VXLAN carrier flows, nothing else changes",
+            f"carriers={len(carriers)} stats={st}")
+    outer = {(r["src_ip"], r["dest_ip"]) for r in carriers}
+    want = {(t_["src_ip"], t_["dest_ip"]) for r in inner for t_ in r["tunnel"]}
+    t.check(outer and outer <= want | {(b, a) for a, b in want},
+            "carrier flows are between the tunnel endpoints", f"{outer} vs {want}")
+    # the overlay ports are options
+    rc, recs, err = run_davy(davy, ["-r", P("vxlan.pcap"), "--vxlan-ports", ""])
+    t.check(rc == 0 and not any(r.get("tunnel") for r in flow_records(recs)),
+            "--vxlan-ports '' turns VXLAN decoding off", err)
+    rc, recs, err = run_davy(davy, ["-r", P("nested.pcap"), "--tunnel-depth", "1"])
+    t.check(rc == 0 and recs[-1]["stats"]["decoder"]["too_many_layers"] >= 2,
+            "--tunnel-depth 1 counts deeper packets as too_many_layers",
+            str(recs[-1]["stats"]["decoder"]["too_many_layers"]))
+
     # -q silences the summary; records still written
     rc, out, err = raw(davy, ["-q", "-r", P("eth_tcp_http.pcap")])
     t.check(rc == 0 and err == "" and len(out.splitlines()) == 3, "-q: no summary", err)

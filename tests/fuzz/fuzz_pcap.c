@@ -5,9 +5,9 @@
  * pcapng, either byte order, micro- or nanosecond, are all reachable), then
  * the loop of read_file() in sensor/run.c runs: pcap_next_ex(), the wire
  * length taken as max(len, caplen), a clock tick each second of packet time
- * (flow_expire, defrag_expire), and handle(): decode_packet() from
- * decode_first_layer(pcap_datalink()), IP reassembly (defrag_add and
- * decode_resume, at any layer), then what dispatch() and the worker do for
+ * (flow_expire, ingest_tick), and ingest_packet() (sensor/ingest.c, the
+ * reader's own code): decode_packet() from decode_first_layer(pcap_datalink()),
+ * IP reassembly at any layer, carriers; then what dispatch() and the worker do for
  * keyed packets: the flow key and hash, the copy of the IP datagram and of
  * PKT_SIZE(ntun) bytes of the packet, the worker's rebuilt view and key, and
  * the flow table (flow_packet; flow_flush at the end); tunnelled packets
@@ -18,8 +18,8 @@
  *
  * Checked: the invariants of fuzz_check.h on every decoded packet, the
  * rebased offsets inside the copied datagram, the worker's key equal to the
- * reader's, the IP length fields of every reassembled datagram, and the flow
- * and reassembly counters at the end.
+ * reader's, and the flow and reassembly counters at the end (the rewritten
+ * IP headers of reassembled datagrams are checked by tests/unit/test_defrag.c).
  *
  * Input layout:
  *   - starting with a pcap or pcapng magic number: the file as it is;
@@ -46,7 +46,7 @@
 #include <string.h>
 
 #include "decode.h"
-#include "defrag.h"
+#include "ingest.h"
 #include "flow.h"
 #include "fuzz_check.h"
 
@@ -101,9 +101,8 @@ static void put16(uint8_t *b, uint16_t v, bool be)
 
 /* The reader and one worker, as in sensor/run.c, without threads or queues. */
 struct rd {
-	struct defrag df;
+	struct ingest in;
 	struct flow_table t;
-	struct decode_stats ds;
 	uint64_t ended;      /* flows handed to on_end */
 	uint64_t dispatched;
 };
@@ -181,71 +180,15 @@ static void dispatch(struct rd *r, const struct pkt *p)
 	free(bytes);
 }
 
-/* dispatch_carrier(): the outer flow of a tunnelled packet. */
-static void dispatch_carrier(struct rd *r, const struct pkt *p)
+/* What the reader hands on: sensor/ingest.c decides (decode, reassembly
+ * at any layer, carriers); this checks each packet and plays the worker. */
+static void emit(void *ctx, const struct pkt *p)
 {
-	struct pkt c = *p;
-	c.ipver = p->carrier.ipver;
-	memcpy(c.src, p->carrier.src, 16);
-	memcpy(c.dst, p->carrier.dst, 16);
-	c.l4proto = p->carrier.proto;
-	c.sport = p->carrier.sport;
-	c.dport = p->carrier.dport;
-	c.l3_off = p->carrier.l3_off;
-	c.l3_len = p->carrier.l3_len;
-	c.l4_off = c.l3_off;
-	c.payload_off = c.payload_len = 0;
-	c.tcp_flags = 0;
-	c.icmp_type = c.icmp_code = 0;
-	c.nvlan = p->carrier.nvlan;
-	c.ntun = 0;
-	c.inner_off = 0;
-	cur_pkt = &c;
-	CHECK(c.ipver == 4 || c.ipver == 6);
-	CHECK((uint64_t)c.l3_off + c.l3_len <= c.caplen);
-	dispatch(r, &c);
-}
-
-/* A reassembled datagram: its IP header was rewritten to say its length. */
-static void check_whole(const struct pkt *w, enum layer l, uint32_t off)
-{
-	cur_pkt = w;
-	CHECK(l == L_IPV4 || l == L_IPV6);
-	CHECK(off < w->caplen && w->caplen == w->wirelen);
-	const uint8_t *ip = w->data + off;
-	uint32_t len = w->caplen - off;
-	if (l == L_IPV4) {
-		CHECK(len >= 20 && (ip[0] >> 4) == 4);
-		CHECK(((uint32_t)ip[2] << 8 | ip[3]) == len);
-		CHECK((ip[6] & 0xbf) == 0 && ip[7] == 0); /* DF kept, MF and offset cleared */
-	} else {
-		CHECK(len >= 40 && (ip[0] >> 4) == 6);
-		CHECK(((uint32_t)ip[4] << 8 | ip[5]) + 40 == len);
-	}
-}
-
-/* handle(): decode, reassemble fragments (at any layer), dispatch. */
-static void handle(struct rd *r, struct pkt *p, enum layer first)
-{
-	bool key = decode_packet(p, first, &r->ds);
-	check_decoded(p, key);
-	struct pkt whole;
-	for (int round = 0; !key && (p->flags & PKT_FRAGMENT) && round < DAVY_MAX_TUNNELS; round++) {
-		enum layer l;
-		uint32_t off;
-		if (!defrag_add(&r->df, p, &whole, &l, &off))
-			return;
-		whole.cfg = p->cfg;
-		check_whole(&whole, l, off);
-		p = &whole;
-		key = decode_resume(p, l, off, &r->ds);
-		check_decoded(p, key);
-	}
-	if (!key)
-		return;
-	dispatch(r, p);
-	if (p->ntun && p->carrier.valid)
-		dispatch_carrier(r, p);
+	check_decoded(p, true);
+	cur_pkt = p;
+	CHECK(p->ipver == 4 || p->ipver == 6);
+	CHECK((uint64_t)p->l3_off + p->l3_len <= p->caplen);
+	dispatch(ctx, p);
 }
 
 static void run_capture(pcap_t *pc, const struct decode_cfg *dcfg)
@@ -264,7 +207,7 @@ static void run_capture(pcap_t *pc, const struct decode_cfg *dcfg)
 	char err[256];
 	if (flow_table_init(&r.t, MAX_FLOWS, &to, on_end, &r, err, sizeof(err)) != 0)
 		return;
-	if (defrag_init(&r.df, &dfc, err, sizeof(err)) != 0) {
+	if (ingest_init(&r.in, &dfc, true, err, sizeof(err)) != 0) {
 		flow_table_free(&r.t);
 		return;
 	}
@@ -293,10 +236,10 @@ static void run_capture(pcap_t *pc, const struct decode_cfg *dcfg)
 		if (clock_us >= next_tick) {
 			if (next_tick)
 				flow_expire(&r.t, clock_us);
-			defrag_expire(&r.df, clock_us);
+			ingest_tick(&r.in, clock_us);
 			next_tick = clock_us + TICK_US;
 		}
-		handle(&r, &p, first);
+		ingest_packet(&r.in, &p, first, emit, &r);
 		free(buf);
 	}
 	if (n < MAX_PKTS && rc == PCAP_ERROR)
@@ -305,14 +248,14 @@ static void run_capture(pcap_t *pc, const struct decode_cfg *dcfg)
 	flow_flush(&r.t, clock_us);
 	uint64_t ended = r.t.st.ended[0] + r.t.st.ended[1] + r.t.st.ended[2];
 	if (r.t.st.active != 0 || ended != r.t.st.created || r.ended != r.t.st.created ||
-	    r.df.st.active > MAX_DATAGRAMS) {
+	    r.in.df.st.active > MAX_DATAGRAMS) {
 		fprintf(stderr, "fuzz_pcap: counters: flows active %llu created %llu ended %llu; "
 			"datagrams active %llu\n",
 			(unsigned long long)r.t.st.active, (unsigned long long)r.t.st.created,
-			(unsigned long long)ended, (unsigned long long)r.df.st.active);
+			(unsigned long long)ended, (unsigned long long)r.in.df.st.active);
 		abort();
 	}
-	defrag_free(&r.df);
+	ingest_free(&r.in);
 	flow_table_free(&r.t);
 }
 

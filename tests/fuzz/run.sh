@@ -25,6 +25,10 @@ esac
 here=$(cd "$(dirname "$0")" && pwd)
 passed=0
 failed=0
+work=
+# an interrupted run leaves no temporary corpus behind
+trap 'if [ -n "$work" ]; then rm -rf "$work"; fi' EXIT
+trap 'exit 130' INT TERM
 
 # stat NAME LOG: the value of libFuzzer's final "stat::NAME: value" line
 stat() {
@@ -56,6 +60,7 @@ for t in "$@"; do
 	rc=$?
 	end=$(date +%s)
 	rm -rf "$work"
+	work=
 
 	runs=$(stat number_of_executed_units "$log")
 	[ -n "$runs" ] || runs=0
