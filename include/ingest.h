@@ -40,7 +40,8 @@ void ingest_packet(struct ingest *in, struct pkt *p, enum layer first, ingest_em
 void ingest_tick(struct ingest *in, uint64_t now_us);
 
 /* The carrier of a tunnelled packet (p->carrier.valid) as a packet: the outer
- * IP header's addresses and transport, its VLAN tags, the whole frame. */
-void ingest_carrier(const struct pkt *p, struct pkt *c);
+ * IP header's addresses and transport, its VLAN tags, the whole frame, its
+ * datagram cut to what the frame holds. False when there is none to make. */
+bool ingest_carrier(const struct pkt *p, struct pkt *c);
 
 #endif

@@ -212,6 +212,12 @@ static void assemble(struct defrag *d, struct defrag_dg *g, const struct pkt *la
 	out->caplen = out->wirelen = hl + g->total;
 	out->ts_us = ts;
 	out->flags = 0;
+	/* a tunnel carrier around the datagram was described by the offset-0
+	 * fragment's frame: keep it inside this one */
+	if (out->carrier.valid && out->carrier.l3_off >= out->caplen)
+		out->carrier.valid = 0;
+	else if (out->carrier.valid && out->carrier.l3_len > out->caplen - out->carrier.l3_off)
+		out->carrier.l3_len = out->caplen - out->carrier.l3_off;
 	*layer = g->key.ipver == 4 ? L_IPV4 : L_IPV6;
 	*off = g->prefix_len;
 	d->st.reassembled++;

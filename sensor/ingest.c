@@ -21,8 +21,13 @@ void ingest_tick(struct ingest *in, uint64_t now_us)
 	defrag_expire(&in->df, now_us);
 }
 
-void ingest_carrier(const struct pkt *p, struct pkt *c)
+bool ingest_carrier(const struct pkt *p, struct pkt *c)
 {
+	/* After reassembly the frame is the first fragment's headers and the
+	 * whole datagram: the carrier's datagram as that fragment's frame gave
+	 * it may not fit. Keep what is inside the frame. */
+	if (!p->carrier.valid || p->carrier.l3_off >= p->caplen)
+		return false;
 	*c = *p;
 	c->ipver = p->carrier.ipver;
 	memcpy(c->src, p->carrier.src, 16);
@@ -32,6 +37,8 @@ void ingest_carrier(const struct pkt *p, struct pkt *c)
 	c->dport = p->carrier.dport;
 	c->l3_off = p->carrier.l3_off;
 	c->l3_len = p->carrier.l3_len;
+	if (c->l3_len > p->caplen - c->l3_off)
+		c->l3_len = p->caplen - c->l3_off;
 	c->l4_off = p->carrier.l4_off;
 	/* its payload: the tunnel, after the UDP header for UDP carriers */
 	uint32_t end = c->l3_off + c->l3_len;
@@ -42,6 +49,7 @@ void ingest_carrier(const struct pkt *p, struct pkt *c)
 	c->nvlan = p->carrier.nvlan;
 	c->ntun = 0;
 	c->inner_off = 0;
+	return c->l4_off <= c->l3_off + c->l3_len;
 }
 
 void ingest_packet(struct ingest *in, struct pkt *p, enum layer first, ingest_emit_fn emit,
@@ -63,9 +71,8 @@ void ingest_packet(struct ingest *in, struct pkt *p, enum layer first, ingest_em
 	if (!key)
 		return;
 	emit(ctx, p);
-	if (in->report_carriers && p->ntun && p->carrier.valid) {
-		struct pkt c;
-		ingest_carrier(p, &c);
+	struct pkt c;
+	if (in->report_carriers && p->ntun && ingest_carrier(p, &c)) {
 		in->carriers++;
 		emit(ctx, &c);
 	}
