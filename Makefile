@@ -18,7 +18,7 @@ PROTO_SRC  := proto/decode.c proto/eth.c proto/vlan.c proto/sll.c proto/null.c \
               proto/raw.c proto/ppp.c proto/chdlc.c proto/ppi.c proto/mpls.c proto/ipv4.c \
               proto/ipv6.c proto/tcp.c proto/udp.c proto/icmp.c proto/sctp.c \
               proto/vxlan.c proto/geneve.c proto/gre.c proto/stratum.c
-SENSOR_SRC := sensor/queue.c sensor/defrag.c sensor/ingest.c sensor/flow.c sensor/classify.c sensor/jbuf.c \
+SENSOR_SRC := sensor/queue.c sensor/defrag.c sensor/ingest.c sensor/flow.c sensor/stratum_flow.c sensor/classify.c sensor/jbuf.c \
               sensor/community_id.c sensor/record.c sensor/run.c sensor/cli.c
 MAIN_SRC   := sensor/main.c
 

@@ -78,5 +78,6 @@ void classify_foreach_risk(uint64_t risk, void (*fn)(void *ctx, const char *name
 bool classify_is_tls(const struct classify *cls);
 bool classify_is_dns(const struct classify *cls);
 bool classify_is_http(const struct classify *cls);
+bool classify_is_mining(const struct classify *cls);
 
 #endif

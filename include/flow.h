@@ -23,6 +23,8 @@
 #include <stdint.h>
 
 #include "classify.h"
+
+struct stratum_flow;
 #include "decode.h"
 
 enum flow_state { FLOW_NEW = 0, FLOW_ESTABLISHED, FLOW_CLOSED, FLOW__STATES };
@@ -75,6 +77,8 @@ struct flow {
 	uint8_t nvlan;
 	uint8_t icmp_type, icmp_code;   /* of the first ICMP packet */
 	struct flow_tunnels *tun;       /* NULL for a flow outside tunnels */
+	struct stratum_flow *stratum;   /* candidate flows only (stratum_flow.h) */
+	uint8_t l7;                     /* L7_* (stratum_flow.h) */
 	struct classify cls;
 };
 

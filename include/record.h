@@ -34,6 +34,10 @@ void record_flow_header(struct jbuf *j, const struct flow *f);
 size_t record_flow(struct jbuf *j, const struct classifier *c, const struct flow *f,
 		   enum flow_reason why, const char *sensor);
 
+/* The flow's `stratum` object (davy's own: dialect, role, login, ...). */
+struct stratum_info;
+void record_stratum(struct jbuf *j, const struct stratum_info *si);
+
 /* Formats an address of the given IP version. */
 void record_addr(char *out, size_t len, int ipver, const uint8_t *a);
 

@@ -1983,15 +1983,18 @@ def tls_client_hello(sni):
     return raw(TLS(msg=[ch], version=0x0301))
 
 
+# a RandomX hashing blob is 76 bytes: 152 hex digits (the last byte varies here)
+XMRIG_BLOB = b"0e0ef0a4c8a606" + b"5f" * 68 + b"00000000"
+
 XMRIG_LOGIN = (b'{"id":1,"jsonrpc":"2.0","method":"login","params":{"login":'
                b'"44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A",'
                b'"pass":"x","agent":"XMRig/6.21.0 (Linux x86_64) libuv/1.44.2 gcc/12.2.0",'
                b'"rigid":"","algo":["rx/0","cn/r"]}}\n')
 XMRIG_RESULT = (b'{"id":1,"jsonrpc":"2.0","error":null,"result":{"id":"d4e3f2a1","job":'
-                b'{"blob":"0e0ef0a4c8a60600","job_id":"job-1","target":"b88d0600","algo":"rx/0",'
+                b'{"blob":"' + XMRIG_BLOB + b'00","job_id":"job-1","target":"b88d0600","algo":"rx/0",'
                 b'"height":3012345,"seed_hash":"00"},"extensions":["algo","nicehash","connect","tls","keepalive"],'
                 b'"status":"OK"}}\n')
-XMRIG_JOB = (b'{"jsonrpc":"2.0","method":"job","params":{"blob":"0e0ef0a4c8a60601","job_id":"job-2",'
+XMRIG_JOB = (b'{"jsonrpc":"2.0","method":"job","params":{"blob":"' + XMRIG_BLOB + b'01","job_id":"job-2",'
              b'"target":"b88d0600","algo":"rx/0","height":3012346,"seed_hash":"00"}}\n')
 XMRIG_SUBMIT = (b'{"id":2,"jsonrpc":"2.0","method":"submit","params":{"id":"d4e3f2a1","job_id":"job-2",'
                 b'"nonce":"2d000000","result":"00aa","algo":"rx/0"}}\n')

@@ -76,6 +76,11 @@ bool classify_is_dns(const struct classify *cls)
 	return is_proto(cls, NDPI_PROTOCOL_DNS);
 }
 
+bool classify_is_mining(const struct classify *cls)
+{
+	return is_proto(cls, NDPI_PROTOCOL_MINING);
+}
+
 bool classify_is_http(const struct classify *cls)
 {
 	return is_proto(cls, NDPI_PROTOCOL_HTTP);

@@ -7,6 +7,7 @@
 
 #include "community_id.h"
 #include "record.h"
+#include "stratum_flow.h"
 
 static char *put_num(char *p, unsigned v, int width)
 {
@@ -134,6 +135,42 @@ void record_flow_header(struct jbuf *j, const struct flow *f)
 		jb_str(j, "community_id", cid);
 }
 
+static void str_if(struct jbuf *j, const char *key, const char *v)
+{
+	if (v[0])
+		jb_str(j, key, v);
+}
+
+void record_stratum(struct jbuf *j, const struct stratum_info *si)
+{
+	char t[RECORD_TIME_LEN];
+	jb_obj_open(j, "stratum");
+	jb_str(j, "dialect", stratum_dialect_name(si->dialect));
+	unsigned r = si->roles & (STRATUM_ROLE_CLIENT | STRATUM_ROLE_SERVER);
+	jb_str(j, "role", r == (STRATUM_ROLE_CLIENT | STRATUM_ROLE_SERVER) ? "both"
+			  : r == STRATUM_ROLE_SERVER ? "server" : "client");
+	str_if(j, "login", si->login);
+	if (si->wallet_type != STRATUM_WALLET_NONE)
+		jb_str(j, "wallet_type", stratum_wallet_name(si->wallet_type));
+	str_if(j, "worker", si->worker);
+	str_if(j, "pass", si->pass);
+	str_if(j, "agent", si->agent);
+	str_if(j, "algo", si->algo);
+	str_if(j, "rigid", si->rigid);
+	str_if(j, "difficulty", si->difficulty);
+	jb_u64(j, "jobs", si->jobs);
+	jb_u64(j, "submits", si->submits);
+	jb_u64(j, "accepted", si->accepted);
+	jb_u64(j, "rejected", si->rejected);
+	if (si->first_us) {
+		record_time(t, si->first_us);
+		jb_str(j, "first", t);
+		record_time(t, si->last_us);
+		jb_str(j, "last", t);
+	}
+	jb_obj_close(j);
+}
+
 static void risk_cb(void *ctx, const char *name)
 {
 	jb_str(ctx, NULL, name);
@@ -209,6 +246,9 @@ size_t record_flow(struct jbuf *j, const struct classifier *c, const struct flow
 		jb_obj_close(j);
 		jb_obj_close(j);
 	}
+
+	if (f->stratum && f->stratum->info.dialect != STRATUM_NONE)
+		record_stratum(j, &f->stratum->info);
 
 	jb_obj_open(j, "sensor");
 	jb_str(j, "name", sensor);

@@ -26,6 +26,7 @@
 #include "ingest.h"
 #include "queue.h"
 #include "record.h"
+#include "stratum_flow.h"
 
 #define OUT_QUEUE_BYTES (4u << 20)
 #define TICK_US 1000000ULL
@@ -53,6 +54,7 @@ struct worker {
 	struct mq in, out;
 	struct flow_table flows;
 	struct classifier cls;
+	struct stratum_flows stratum;
 	pthread_t th;
 	uint64_t records;
 	uint64_t record_overflow;
@@ -108,6 +110,7 @@ static void worker_emit_flow(void *ctx, struct flow *f, enum flow_reason why)
 	struct jbuf j;
 	jb_init(&j, (char *)m->data, RECORD_MAX);
 	size_t len = record_flow(&j, &w->cls, f, why, w->cfg->sensor_name);
+	stratum_flow_end(&w->stratum, f);
 	if (len == 0) {
 		w->record_overflow++; /* the reservation is abandoned */
 		return;
@@ -143,6 +146,9 @@ static void worker_packet(struct worker *w, struct wpkt *wp)
 		classify_start(&w->cls, &f->cls);
 	if (f->cls.nf)
 		classify_packet(&w->cls, &f->cls, wp->bytes, p.l3_len, p.ts_us);
+	if (k.proto == 6 && !(f->l7 & L7_DONE))
+		stratum_flow_packet(&w->stratum, f, &p, side == f->src_side ? 0 : 1,
+				    classify_is_mining(&f->cls));
 }
 
 static void *worker_main(void *arg)
@@ -389,6 +395,7 @@ static uint64_t decode_errors(const struct decode_stats *ds)
 struct totals {
 	struct flow_stats fs;
 	struct classifier_stats cs;
+	struct stratum_flow_stats ss;
 	uint64_t records, record_overflow, in_waits, out_waits;
 };
 
@@ -410,6 +417,13 @@ static void sum_workers(const struct worker *w, unsigned n, struct totals *t)
 		t->cs.gave_up += w[i].cls.st.gave_up;
 		t->cs.peak_live += w[i].cls.st.peak_live;
 		t->cs.no_memory += w[i].cls.st.no_memory;
+		t->ss.candidates += w[i].stratum.st.candidates;
+		t->ss.recognised += w[i].stratum.st.recognised;
+		t->ss.not_stratum += w[i].stratum.st.not_stratum;
+		t->ss.gaps += w[i].stratum.st.gaps;
+		t->ss.retransmitted += w[i].stratum.st.retransmitted;
+		t->ss.no_memory += w[i].stratum.st.no_memory;
+		t->ss.peak_live += w[i].stratum.st.peak_live;
 		t->records += w[i].records;
 		t->record_overflow += w[i].record_overflow;
 		t->in_waits += w[i].in_waits;
@@ -485,6 +499,15 @@ static size_t stats_record(struct jbuf *j, const struct davy_config *cfg, const 
 	jb_u64(j, "peak_live", t->cs.peak_live);
 	jb_u64(j, "no_memory", t->cs.no_memory);
 	jb_obj_close(j);
+	jb_obj_open(j, "stratum");
+	jb_u64(j, "candidates", t->ss.candidates);
+	jb_u64(j, "recognised", t->ss.recognised);
+	jb_u64(j, "not_stratum", t->ss.not_stratum);
+	jb_u64(j, "gaps", t->ss.gaps);
+	jb_u64(j, "retransmitted_bytes", t->ss.retransmitted);
+	jb_u64(j, "no_memory", t->ss.no_memory);
+	jb_u64(j, "peak_live", t->ss.peak_live);
+	jb_obj_close(j);
 	jb_obj_open(j, "queues");
 	jb_u64(j, "worker_full_waits", t->in_waits);
 	jb_u64(j, "output_full_waits", t->out_waits);
@@ -551,6 +574,7 @@ int davy_run(const struct davy_config *cfg)
 			fprintf(stderr, "davy: cannot allocate queues for worker %u\n", i);
 			return DAVY_EXIT_FATAL;
 		}
+		stratum_flows_init(&w[i].stratum, 4096);
 		if (flow_table_init(&w[i].flows, per_worker, &cfg->timeouts, worker_emit_flow, &w[i],
 				    err, sizeof(err)) != 0 ||
 		    classifier_init(&w[i].cls, cfg->ndpi_max_pkts, err, sizeof(err)) != 0) {

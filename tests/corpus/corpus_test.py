@@ -83,6 +83,16 @@ TUNNEL_FILES = {"vxlan.pcap", "gre.pcapng", "4in4tunnel.pcap", "6in4tunnel.pcap"
                 "4in6tunnel.pcap", "6in6tunnel.pcap"}
 
 
+# The four pool sessions of mining.pcapng (see ../shared/corpus/README.md):
+# (pool port, dialect, login as sent), read off the capture with tshark.
+MINING = {"mining.pcapng": sorted([
+    (3333, "stratum_v1", "t1fAhZF5aUJdY7CikGULHmeYk7id8qmvbAd.rig4"),
+    (3333, "stratum_v1", "t1fJuHWrfcWnYMYyP9VAF96vRnvND2NziMG.c1"),
+    (9050, "cryptonote", "4BCeEPhodgPMbPWFN1dPwhWXdRX8q4mhhdZdA1dtSMLTLCEYvAj9QXjXAfF7CugEbmfBhgkqHbdgK9b2wKA6nqRZQCgvCDm.cb2b73415c4faf214035a73b9d947c202342f3bf3bdf632132bd6d7af98cb257.ryzen"),
+    (9999, "eth_proxy", "0x9c99d212f7e5daa18ab50810e0fd255d1f04303b/tester.worker1/vvesely@mailinator"),
+])}
+
+
 def carrier_port(tup):
     """True for a UDP tuple to or from an overlay port davy unwraps."""
     proto, _, pa, _, pb = tup.split()
@@ -162,6 +172,15 @@ def main():
                     t.check(wt == 0, f"{label}: every packet reached its flow's worker",
                             f"wrong_thread {wt}")
             r1, r2 = res[1][1], res[2][1]
+            st_flows = [r for r in flow_records(r1) if r.get("stratum")]
+            if name in MINING:
+                got = sorted((r["dest_port"], r["stratum"]["dialect"], r["stratum"].get("login", ""))
+                             for r in st_flows)
+                t.check(got == MINING[name], f"{name}: every pool session read as Stratum",
+                        f"got {got}\nwant {MINING[name]}")
+            else:
+                t.check(not st_flows, f"{name}: no Stratum found in ordinary traffic",
+                        str([(r["dest_port"], r["stratum"]) for r in st_flows][:3]))
             a, b, n = comparable(flow_records(r1), flow_records(r2))
             cache_flows += n
             t.check(a == b, f"{name}: identical flow records for 1 and 2 workers",
