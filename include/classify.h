@@ -36,6 +36,7 @@ struct classify {
 	char ja3[33];                /* TLS client JA3 hash */
 };
 
+/* only uint64_t counters: counters.h adds them up */
 struct classifier_stats {
 	uint64_t calls;        /* ndpi_detection_process_packet calls */
 	uint64_t detected;     /* flows finished with a DPI result */

@@ -207,7 +207,8 @@ static inline uint32_t pkt_inner_len(const struct pkt *p)
 	return p->wirelen > p->inner_off ? p->wirelen - p->inner_off : 0;
 }
 
-/* Counters of the decode stage, owned by one thread. */
+/* Counters of the decode stage, owned by one thread. Only uint64_t
+ * counters (counters.h adds them up word by word). */
 struct decode_stats {
 	uint64_t pkts;                          /* packets given to decode_packet */
 	uint64_t bytes;                         /* their wire lengths */

@@ -94,6 +94,7 @@ struct flow_timeouts {
 	uint32_t s[FLOW__PGROUPS][FLOW__STATES];
 };
 
+/* only uint64_t counters: counters.h adds them up */
 struct flow_stats {
 	uint64_t created;
 	uint64_t ended[FLOW__REASONS];

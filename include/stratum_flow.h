@@ -34,6 +34,7 @@ struct stratum_flow {
 	uint8_t seq_known[2];
 };
 
+/* only uint64_t counters: counters.h adds them up */
 struct stratum_flow_stats {
 	uint64_t candidates;   /* flows that got a parser */
 	uint64_t recognised;   /* of which a dialect was recognised */

@@ -1,6 +1,7 @@
 /* decode.c - runs the decoder chain over one packet, by iteration. */
 #include <pcap/dlt.h>
 
+#include "counters.h"
 #include "decode.h"
 
 static const decoder_fn decoders[L__COUNT] = {
@@ -36,6 +37,8 @@ static const char *const layer_names[L__COUNT] = {
 	[L_ICMP] = "icmp", [L_ICMPV6] = "icmpv6", [L_SCTP] = "sctp",
 	[L_VXLAN] = "vxlan", [L_GENEVE] = "geneve", [L_GRE] = "gre", [L_ERSPAN] = "erspan",
 };
+
+COUNTERS_ONLY(struct decode_stats);
 
 static const char *const tunnel_names[TUN__COUNT] = {
 	[TUN_NONE] = "none", [TUN_VXLAN] = "vxlan", [TUN_GENEVE] = "geneve", [TUN_GRE] = "gre",
@@ -247,17 +250,5 @@ bool decode_resume(struct pkt *p, enum layer first, uint32_t off, struct decode_
 
 void decode_stats_add(struct decode_stats *a, const struct decode_stats *b)
 {
-	a->pkts += b->pkts;
-	a->bytes += b->bytes;
-	for (int l = 0; l < L__COUNT; l++) {
-		a->layer[l] += b->layer[l];
-		for (int r = 0; r < DEC__COUNT; r++)
-			a->result[l][r] += b->result[l][r];
-	}
-	a->fragments += b->fragments;
-	a->too_many_layers += b->too_many_layers;
-	a->unknown_linktype += b->unknown_linktype;
-	a->tunnelled += b->tunnelled;
-	for (int t = 0; t < TUN__COUNT; t++)
-		a->tunnel[t] += b->tunnel[t];
+	counters_add(a, b, sizeof(*a));
 }

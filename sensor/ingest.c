@@ -64,7 +64,6 @@ void ingest_packet(struct ingest *in, struct pkt *p, enum layer first, ingest_em
 		uint32_t off;
 		if (!defrag_add(&in->df, p, &whole, &l, &off))
 			return;
-		whole.cfg = p->cfg;
 		p = &whole;
 		key = decode_resume(p, l, off, &in->ds);
 	}

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "counters.h"
 #include "davy.h"
 #include "ingest.h"
 #include "queue.h"
@@ -392,6 +393,10 @@ static uint64_t decode_errors(const struct decode_stats *ds)
 	return e;
 }
 
+COUNTERS_ONLY(struct flow_stats);
+COUNTERS_ONLY(struct classifier_stats);
+COUNTERS_ONLY(struct stratum_flow_stats);
+
 struct totals {
 	struct flow_stats fs;
 	struct classifier_stats cs;
@@ -399,31 +404,14 @@ struct totals {
 	uint64_t records, record_overflow, in_waits, out_waits;
 };
 
+/* Peaks are summed too: the most each worker held, together. */
 static void sum_workers(const struct worker *w, unsigned n, struct totals *t)
 {
 	memset(t, 0, sizeof(*t));
 	for (unsigned i = 0; i < n; i++) {
-		t->fs.created += w[i].flows.st.created;
-		for (int r = 0; r < FLOW__REASONS; r++)
-			t->fs.ended[r] += w[i].flows.st.ended[r];
-		t->fs.active += w[i].flows.st.active;
-		t->fs.peak_active += w[i].flows.st.peak_active;
-		t->fs.no_memory += w[i].flows.st.no_memory;
-		t->fs.pool_bytes += w[i].flows.st.pool_bytes;
-		t->fs.wrong_thread += w[i].flows.st.wrong_thread;
-		t->fs.tunnel_no_memory += w[i].flows.st.tunnel_no_memory;
-		t->cs.calls += w[i].cls.st.calls;
-		t->cs.detected += w[i].cls.st.detected;
-		t->cs.gave_up += w[i].cls.st.gave_up;
-		t->cs.peak_live += w[i].cls.st.peak_live;
-		t->cs.no_memory += w[i].cls.st.no_memory;
-		t->ss.candidates += w[i].stratum.st.candidates;
-		t->ss.recognised += w[i].stratum.st.recognised;
-		t->ss.not_stratum += w[i].stratum.st.not_stratum;
-		t->ss.gaps += w[i].stratum.st.gaps;
-		t->ss.retransmitted += w[i].stratum.st.retransmitted;
-		t->ss.no_memory += w[i].stratum.st.no_memory;
-		t->ss.peak_live += w[i].stratum.st.peak_live;
+		counters_add(&t->fs, &w[i].flows.st, sizeof(t->fs));
+		counters_add(&t->cs, &w[i].cls.st, sizeof(t->cs));
+		counters_add(&t->ss, &w[i].stratum.st, sizeof(t->ss));
 		t->records += w[i].records;
 		t->record_overflow += w[i].record_overflow;
 		t->in_waits += w[i].in_waits;
