@@ -5,8 +5,9 @@
 
 OUTDIR defaults to tests/fuzz/corpus next to this script. Writes
 OUTDIR/fuzz_decode/* (one packet each, with the selector byte of
-fuzz_decode.c in front) and OUTDIR/fuzz_pcap/* (small pcap and pcapng files,
-and two record streams with the selector byte of fuzz_pcap.c in front), and
+fuzz_decode.c in front), OUTDIR/fuzz_pcap/* (small pcap and pcapng files,
+and two record streams with the selector byte of fuzz_pcap.c in front) and
+OUTDIR/fuzz_reasm/* (segment sequences in the layout of fuzz_reasm.c), and
 the reproducers of open bugs into tests/fuzz/repro/.
 Everything is built here with struct; nothing is copied from elsewhere.
 The output is deterministic, so re-running it changes nothing.
@@ -399,6 +400,91 @@ pcap_seeds = {
 }
 
 
+# ---- fuzz_reasm seeds: operations on one reassembled flow ------------------
+# Layout in fuzz_reasm.c: pool byte (1 + (b & 15) chunks), the two directions'
+# reference numbers (big-endian), then one operation after another.
+R_FIN, R_SYN, R_RST, R_ACK, R_RAW = 0x01, 0x02, 0x04, 0x10, 0x08
+
+
+def r_seg(d, off, flags=0, ack=None, n=0, raw=None, near=None, seq=None):
+    """A segment of direction d: at the reference + 1 + off (16 bits), or
+    `near` the direction's next (signed byte), or at absolute `seq`. ack is
+    an absolute number, or ("near", delta) from the other side's next. n
+    generated payload bytes, or the bytes of raw."""
+    if seq is not None:
+        out = struct.pack("!BI", d | 4, seq)
+    elif near is not None:
+        out = struct.pack("!Bb", d, near)
+    else:
+        out = struct.pack("!BH", d | 2, off)
+    if ack is not None:
+        flags |= R_ACK
+    if raw is not None:
+        flags |= R_RAW
+        n = len(raw)
+    out += bytes([flags])
+    if ack is not None:
+        out += struct.pack("!b", ack[1]) if isinstance(ack, tuple) else struct.pack("!BI", 0x80, ack)
+    if n < 0xF0:
+        out += bytes([n])
+    else:
+        assert n % 4 == 0 and n // 4 < 4096
+        out += struct.pack("!BB", 0xF0 | (n // 4) >> 8, (n // 4) & 0xFF)
+    return out + (raw or b"")
+
+
+R_FLUSH, R_RELEASE, R_NEWFLOW = b"\x06", b"\x0e", b"\x16"
+
+
+def r_input(chunks, isn0, isn1, ops):
+    return bytes([chunks - 1]) + struct.pack("!II", isn0, isn1) + b"".join(ops)
+
+
+def r_handshake(i0, i1):
+    return [r_seg(0, 0, R_SYN, seq=i0), r_seg(1, 0, R_SYN, ack=i0 + 1, seq=i1),
+            r_seg(0, 0, ack=i1 + 1)]
+
+
+reasm_seeds = {
+    "in_order_fin": r_input(8, 1000, 9000, r_handshake(1000, 9000) + [
+        r_seg(0, 0, n=100), r_seg(1, 0, ack=("near", 0), n=200), r_seg(0, 100, n=50),
+        r_seg(0, 150, R_FIN, ack=("near", 0)), r_seg(1, 200, R_FIN, ack=1000 + 152),
+        r_seg(0, 151, ack=9000 + 202)]),
+    "reorder_1byte": r_input(2, 7, 3000, [r_seg(0, 0, R_SYN, seq=7)] + [
+        r_seg(0, k ^ 1, n=1) for k in range(40)] + [r_seg(0, k, n=1) for k in range(39, -1, -3)]),
+    "wrap_reversed": r_input(8, 0xFFFFFF00, 0x7FFFFFF0, [r_seg(0, 0, R_SYN, seq=0xFFFFFF00)] + [
+        r_seg(0, off, n=64) for off in range(576, -1, -64)]),
+    "ack_gap": r_input(8, 100, 200, r_handshake(100, 200) + [
+        r_seg(0, 0, n=100), r_seg(0, 200, n=100), r_seg(1, 0, ack=101 + 300, n=10),
+        r_seg(0, 100, n=100), r_seg(0, 350, n=20), r_seg(1, 10, ack=101 + 500)]),
+    "full_one_sided": r_input(16, 0, 0, [r_seg(0, 0, R_SYN, seq=0)] + [
+        r_seg(0, 100 + 2048 * k, n=2048) for k in range(17)]),
+    "exhaustion": r_input(1, 5, 50, r_handshake(5, 50) + [
+        r_seg(0, 10, n=10), r_seg(0, 30, n=10), r_seg(0, 0, n=40), r_seg(1, 0, n=5)]),
+    "overlap_raw": r_input(4, 40, 80, [r_seg(1, 0, R_SYN, seq=80), r_seg(1, 10, n=20),
+                                      r_seg(1, 5, raw=b"0123456789ABCDEFGHIJ"),
+                                      r_seg(1, 0, n=40), r_seg(1, 0, near=-1, n=1)]),
+    "flush_release_newflow": r_input(6, 0x7FFFFFFF, 1, r_handshake(0x7FFFFFFF, 1) + [
+        r_seg(0, 20, n=30), r_seg(0, 5000, n=4000), r_seg(1, 9, n=3), R_FLUSH,
+        r_seg(1, 40, n=3), R_RELEASE, R_NEWFLOW, r_seg(1, 0, near=0, n=12),
+        r_seg(0, 0, n=9, seq=123456), r_seg(0, 0, R_SYN, seq=777)]),
+    "midstream_syn_reset": r_input(8, 1 << 31, 3, [
+        r_seg(0, 0, n=30, seq=1 << 31), r_seg(0, 60, n=30), r_seg(1, 0, ack=("near", 60), n=8),
+        r_seg(0, 0, R_SYN, seq=12345), r_seg(0, 0, n=10, seq=12346),
+        r_seg(0, 0, n=10, seq=12356 + (1 << 30) + 100)]),
+    # regressions: a segment all before next, by almost 2^31, was compared
+    # with pieces almost 2^31 ahead (read far outside it)
+    "regress_old_segment_far_pieces": r_input(8, 0, 0, [
+        r_seg(0, 0, n=10, seq=(1 << 31) + 1), r_seg(0, 0, n=20, seq=(1 << 31) + 100),
+        r_seg(0, 0, n=100, seq=13)]),
+    # an old ACK (before next) that is after the FIN modulo 2^32 made gaps
+    # up to the FIN, past the ACK
+    "regress_old_ack_after_far_fin": r_input(8, 0, 0, [
+        r_seg(1, 0, n=10, seq=1 << 31), r_seg(1, 0, R_FIN, n=100, seq=(1 << 31) + 60),
+        r_seg(0, 0, ack=100, seq=5)]),
+}
+
+
 # ---- reproducers of bugs found by fuzzing (tests/fuzz/repro/) ------------------
 # Not in the seed corpus while the bug is open (every `make fuzz` would stop at
 # once); move each into the seeds above once fixed, as a regression seed.
@@ -426,7 +512,7 @@ def main():
     total = 0
     for target, seeds in (("fuzz_decode", {k: bytes([s]) + d for k, (s, d) in
                                            decode_seeds.items()}),
-                          ("fuzz_pcap", pcap_seeds)):
+                          ("fuzz_pcap", pcap_seeds), ("fuzz_reasm", reasm_seeds)):
         d = os.path.join(out, target)
         os.makedirs(d, exist_ok=True)
         for name, data in sorted(seeds.items()):
@@ -439,7 +525,7 @@ def main():
         with open(os.path.join(rdir, name), "wb") as f:
             f.write(data)
     print("make_seeds: %d files, %d bytes in %s; %d reproducers in %s" % (
-        len(decode_seeds) + len(pcap_seeds), total, out, len(repro), rdir))
+        len(decode_seeds) + len(pcap_seeds) + len(reasm_seeds), total, out, len(repro), rdir))
 
 
 if __name__ == "__main__":
