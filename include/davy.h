@@ -38,6 +38,9 @@ struct davy_config {
 	size_t ring_bytes;                 /* --ring-size: per worker input queue */
 	bool report_carriers;              /* --report-tunnel-carriers */
 	struct defrag_cfg defrag;          /* --defrag-datagrams, --defrag-timeout */
+	uint64_t flow_update_us;           /* --flow-update-interval; 0 never */
+	uint64_t stratum_flows;            /* --stratum-flows, all workers together */
+	size_t reasm_bytes;                /* --reassembly-memory, all workers together */
 	int progress;                      /* -1 auto (a terminal), 0 off, 1 on */
 	bool quiet;                        /* -q: no summary line */
 };

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "classify.h"
+#include "pool.h"
 
 struct stratum_flow;
 #include "decode.h"
@@ -52,16 +53,6 @@ struct flow_tunnels {
 	struct tunnel t[DAVY_MAX_TUNNELS];
 };
 
-/* A pool of fixed-size objects that grows in slabs up to a bound and never
- * returns memory: the packet path takes and gives back without malloc. */
-struct pool {
-	void *free;
-	void **slabs;
-	size_t nslabs, cap_slabs;
-	size_t obj_size;
-	uint64_t max, have;
-	uint64_t bytes;
-};
 
 struct flow {
 	struct flow_key key;
@@ -79,6 +70,12 @@ struct flow {
 	struct flow_tunnels *tun;       /* NULL for a flow outside tunnels */
 	struct stratum_flow *stratum;   /* candidate flows only (stratum_flow.h) */
 	uint8_t l7;                     /* L7_* (stratum_flow.h) */
+	uint8_t alerted;                /* 1 << enum alert_sig, per signature written */
+	uint8_t v2;                     /* Stratum V2 heuristic stage (stratum_flow.c) */
+	uint32_t isn[2];                /* TCP initial sequence numbers by key side: of
+					 * the source when FLOW_SEEN_SYN, of the
+					 * destination when FLOW_SEEN_SYNACK */
+	uint64_t next_update_us;        /* next periodic flow record; 0: none */
 	struct classify cls;
 };
 

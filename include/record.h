@@ -8,6 +8,7 @@
 #ifndef DAVY_RECORD_H
 #define DAVY_RECORD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,9 +31,19 @@ uint64_t record_flow_id(const struct flow *f);
  * oriented src -> dest. Shared by every record about a flow. */
 void record_flow_header(struct jbuf *j, const struct flow *f);
 
-/* A complete `event_type: flow` record for a flow that ended. */
+/* A complete `event_type: flow` record: for a flow that ended with reason
+ * `why`, or (update true) for a flow still open, whose record then says
+ * reason "update" and carries the time of its last packet as timestamp. */
 size_t record_flow(struct jbuf *j, const struct classifier *c, const struct flow *f,
-		   enum flow_reason why, const char *sensor);
+		   enum flow_reason why, bool update, const char *sensor);
+
+/* app_proto: "stratum" once the Stratum parser recognised a dialect, else
+ * nDPI's (omitted when nDPI has nothing better than a port guess). */
+void record_app_proto(struct jbuf *j, const struct classifier *c, const struct flow *f);
+
+/* A short `flow` object (packet and byte counts so far, start) for records
+ * about a flow other than its own flow record (alerts). */
+void record_flow_summary(struct jbuf *j, const struct flow *f);
 
 /* The flow's `stratum` object (davy's own: dialect, role, login, ...). */
 struct stratum_info;

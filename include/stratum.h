@@ -106,6 +106,7 @@
 #ifndef DAVY_STRATUM_H
 #define DAVY_STRATUM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -186,6 +187,8 @@ struct stratum_info {
 	uint64_t messages;          /* lines holding one JSON object */
 	uint64_t stratum_messages;  /* of which recognised as Stratum */
 	uint64_t garbage_lines;     /* non-empty lines that are not a JSON object */
+	uint64_t text_lines;        /* of which printable text (no control bytes
+				     * but tab and CR): HTTP headers, logs */
 	uint64_t overlong_lines;
 	uint64_t nonstratum_lines;  /* non-empty lines before a dialect was known */
 	uint64_t gaps;              /* stratum_gap() calls */
@@ -257,7 +260,17 @@ void stratum_feed(struct stratum_parser *sp, struct stratum_info *info, int dir,
  * after the next newline (counted in gaps). */
 void stratum_gap(struct stratum_parser *sp, struct stratum_info *info, int dir);
 
+/* Both streams ended (the flow ends): a last line still waiting for its
+ * newline is processed as a complete line (JSON-RPC peers that do not end
+ * their last message with '\n'). */
+void stratum_end(struct stratum_parser *sp, struct stratum_info *info, uint64_t ts_us);
+
 /* ---- verdicts and names ---- */
+
+/* Whether the parser could read the stream as text lines: a JSON object
+ * line was seen, or most garbage lines are printable text. False for binary
+ * or encrypted streams, and for streams without a complete line. */
+bool stratum_readable(const struct stratum_info *info);
 
 /* STRATUM_EV_* flags from info->seen. */
 unsigned stratum_evidence(const struct stratum_info *info);

@@ -829,6 +829,12 @@ static void line_done(struct stratum_parser *sp, struct stratum_info *info, int 
 	if (!whole) {
 		json_object_put(msg);
 		info->garbage_lines++;
+		bool text = true;
+		for (size_t k = i; k < n && text; k++) {
+			uint8_t b = (uint8_t)d->line[k];
+			text = (b >= 0x20 && b != 0x7f) || b == '\t' || b == '\r';
+		}
+		info->text_lines += text;
 		not_stratum_line(info);
 		return;
 	}
@@ -931,6 +937,18 @@ void stratum_gap(struct stratum_parser *sp, struct stratum_info *info, int dir)
 	info->gaps++;
 }
 
+void stratum_end(struct stratum_parser *sp, struct stratum_info *info, uint64_t ts_us)
+{
+	for (int dir = 0; dir < 2; dir++) {
+		struct stratum_dir *d = &sp->dir[dir];
+		if (d->state == STRATUM_DIR_LINE && d->len > 0)
+			line_done(sp, info, dir, ts_us);
+		d->len = 0;
+		d->line[0] = '\0';
+		d->state = STRATUM_DIR_SKIP;
+	}
+}
+
 /* ---- life cycle and verdicts ---- */
 
 void stratum_init(struct stratum_parser *sp, struct stratum_info *info)
@@ -945,6 +963,11 @@ void stratum_release(struct stratum_parser *sp)
 	if (sp->tok)
 		json_tokener_free(sp->tok);
 	sp->tok = NULL;
+}
+
+bool stratum_readable(const struct stratum_info *info)
+{
+	return info->messages > 0 || info->text_lines * 2 > info->garbage_lines;
 }
 
 unsigned stratum_evidence(const struct stratum_info *info)

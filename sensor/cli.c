@@ -55,6 +55,15 @@ static const char usage[] =
 "                           tunnel (the UDP 4789 stream, the GRE or IP-in-IP\n"
 "                           packets) as a flow of its own (default: off)\n"
 "\n"
+"Mining detection (see docs/signatures.md):\n"
+"      --flow-update-interval SEC  also write a flow record (flow.reason\n"
+"                           \"update\") every SEC seconds of packet time while\n"
+"                           a flow is open (default 300; 0: never)\n"
+"      --stratum-flows N    Stratum candidate flows parsed at once, all workers\n"
+"                           together (default 16384); more are counted\n"
+"      --reassembly-memory BYTES  out-of-order TCP bytes buffered, all workers\n"
+"                           together (default 64M; K, M, G)\n"
+"\n"
 "Messages:\n"
 "      --progress           always show the progress line on stderr\n"
 "      --no-progress        never show it (default: shown when stderr is a\n"
@@ -68,7 +77,8 @@ static const char usage[] =
 enum {
 	OPT_WORKERS = 256, OPT_MAX_FLOWS, OPT_TIMEOUT, OPT_NDPI_PKTS, OPT_RING, OPT_SENSOR,
 	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_VXLAN, OPT_GENEVE, OPT_GRE_UDP, OPT_TUN_DEPTH,
-	OPT_CARRIERS, OPT_DF_MAX, OPT_DF_TIMEOUT,
+	OPT_CARRIERS, OPT_DF_MAX, OPT_DF_TIMEOUT, OPT_FLOW_UPDATE, OPT_STRATUM_FLOWS,
+	OPT_REASM_MEM,
 };
 
 static const struct option longopts[] = {
@@ -87,6 +97,9 @@ static const struct option longopts[] = {
 	{ "report-tunnel-carriers", no_argument, NULL, OPT_CARRIERS },
 	{ "defrag-datagrams", required_argument, NULL, OPT_DF_MAX },
 	{ "defrag-timeout", required_argument, NULL, OPT_DF_TIMEOUT },
+	{ "flow-update-interval", required_argument, NULL, OPT_FLOW_UPDATE },
+	{ "stratum-flows", required_argument, NULL, OPT_STRATUM_FLOWS },
+	{ "reassembly-memory", required_argument, NULL, OPT_REASM_MEM },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -109,6 +122,9 @@ void davy_config_default(struct davy_config *cfg)
 	flow_timeouts_default(&cfg->timeouts);
 	cfg->decode = *decode_cfg_default();
 	defrag_cfg_default(&cfg->defrag);
+	cfg->flow_update_us = 300 * 1000000ULL;
+	cfg->stratum_flows = 16384;
+	cfg->reasm_bytes = 64u << 20;
 }
 
 static int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, bool suffix,
@@ -282,6 +298,21 @@ int davy_cli_parse(struct davy_config *cfg, int argc, char **argv)
 			if (parse_u64("--defrag-timeout", optarg, 1, 3600, false, &v))
 				return DAVY_EXIT_FATAL;
 			cfg->defrag.timeout_s = (uint32_t)v;
+			break;
+		case OPT_FLOW_UPDATE:
+			if (parse_u64("--flow-update-interval", optarg, 0, 86400 * 365, false, &v))
+				return DAVY_EXIT_FATAL;
+			cfg->flow_update_us = v * 1000000ULL;
+			break;
+		case OPT_STRATUM_FLOWS:
+			if (parse_u64("--stratum-flows", optarg, 1, 1u << 24, false, &v))
+				return DAVY_EXIT_FATAL;
+			cfg->stratum_flows = v;
+			break;
+		case OPT_REASM_MEM:
+			if (parse_u64("--reassembly-memory", optarg, 64u << 10, 64ULL << 30, true, &v))
+				return DAVY_EXIT_FATAL;
+			cfg->reasm_bytes = (size_t)v;
 			break;
 		case OPT_CARRIERS:
 			cfg->report_carriers = true;

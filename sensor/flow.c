@@ -89,64 +89,6 @@ uint64_t flow_key_hash(const struct flow_key *k)
 	return mix64(h);
 }
 
-static void pool_init(struct pool *pl, size_t obj_size, uint64_t max)
-{
-	memset(pl, 0, sizeof(*pl));
-	pl->obj_size = obj_size;
-	pl->max = max;
-}
-
-/* Grows by one slab (up to the bound); false when it cannot. */
-static bool pool_grow(struct pool *pl)
-{
-	if (pl->have >= pl->max)
-		return false;
-	uint64_t n = pl->max - pl->have < FLOW_SLAB ? pl->max - pl->have : FLOW_SLAB;
-	if (pl->nslabs == pl->cap_slabs) {
-		size_t nc = pl->cap_slabs ? pl->cap_slabs * 2 : 16;
-		void **sl = realloc(pl->slabs, nc * sizeof(*sl));
-		if (!sl)
-			return false;
-		pl->slabs = sl;
-		pl->cap_slabs = nc;
-	}
-	uint8_t *slab = calloc(n, pl->obj_size);
-	if (!slab)
-		return false;
-	pl->slabs[pl->nslabs++] = slab;
-	pl->have += n;
-	pl->bytes += n * pl->obj_size;
-	for (uint64_t i = 0; i < n; i++) {
-		void *o = slab + i * pl->obj_size;
-		*(void **)o = pl->free;
-		pl->free = o;
-	}
-	return true;
-}
-
-/* An object (contents undefined), or NULL when the pool is at its bound. */
-static void *pool_get(struct pool *pl)
-{
-	if (!pl->free && !pool_grow(pl))
-		return NULL;
-	void *o = pl->free;
-	pl->free = *(void **)o;
-	return o;
-}
-
-static void pool_put(struct pool *pl, void *o)
-{
-	*(void **)o = pl->free;
-	pl->free = o;
-}
-
-static void pool_release(struct pool *pl)
-{
-	for (size_t i = 0; i < pl->nslabs; i++)
-		free(pl->slabs[i]);
-	free(pl->slabs);
-	memset(pl, 0, sizeof(*pl));
-}
 
 int flow_table_init(struct flow_table *t, uint64_t max_flows, const struct flow_timeouts *to,
 		    flow_end_fn on_end, void *ctx, char *err, size_t errlen)
@@ -165,8 +107,8 @@ int flow_table_init(struct flow_table *t, uint64_t max_flows, const struct flow_
 	}
 	t->mask = n - 1;
 	t->max_flows = max_flows;
-	pool_init(&t->flows, sizeof(struct flow), max_flows);
-	pool_init(&t->tunnels, sizeof(struct flow_tunnels), max_flows);
+	pool_init(&t->flows, sizeof(struct flow), max_flows, FLOW_SLAB);
+	pool_init(&t->tunnels, sizeof(struct flow_tunnels), max_flows, FLOW_SLAB);
 	t->on_end = on_end;
 	t->ctx = ctx;
 	for (int g = 0; g < FLOW__PGROUPS; g++)
@@ -245,10 +187,14 @@ static void tcp_track(struct flow *f, const struct pkt *p, int side)
 	if ((fl & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
 		if (!(f->tcp_seen & (FLOW_SEEN_SYN | FLOW_SEEN_SYNACK)))
 			f->src_side = (uint8_t)side;
+		if (side == f->src_side)
+			f->isn[side] = p->tcp_seq;
 		f->tcp_seen |= FLOW_SEEN_SYN;
 	} else if ((fl & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK)) {
 		if (!(f->tcp_seen & (FLOW_SEEN_SYN | FLOW_SEEN_SYNACK)))
 			f->src_side = (uint8_t)!side;
+		if (side != f->src_side)
+			f->isn[side] = p->tcp_seq;
 		f->tcp_seen |= FLOW_SEEN_SYNACK;
 	}
 	if (fl & TCP_FIN)

@@ -176,22 +176,46 @@ static void risk_cb(void *ctx, const char *name)
 	jb_str(ctx, NULL, name);
 }
 
-size_t record_flow(struct jbuf *j, const struct classifier *c, const struct flow *f,
-		   enum flow_reason why, const char *sensor)
+void record_app_proto(struct jbuf *j, const struct classifier *c, const struct flow *f)
 {
-	char ts[RECORD_TIME_LEN], te[RECORD_TIME_LEN], ap[32];
+	char ap[32];
+	if (f->stratum && f->stratum->info.dialect != STRATUM_NONE) {
+		jb_str(j, "app_proto", "stratum");
+		return;
+	}
+	const char *app_proto = classify_app_proto(c, &f->cls, ap, sizeof(ap));
+	if (app_proto)
+		jb_str(j, "app_proto", app_proto);
+}
+
+void record_flow_summary(struct jbuf *j, const struct flow *f)
+{
+	char ts[RECORD_TIME_LEN];
+	int s = f->src_side, d = !s;
+	record_time(ts, f->first_us);
+	jb_obj_open(j, "flow");
+	jb_u64(j, "pkts_toserver", f->pkts[s]);
+	jb_u64(j, "pkts_toclient", f->pkts[d]);
+	jb_u64(j, "bytes_toserver", f->bytes[s]);
+	jb_u64(j, "bytes_toclient", f->bytes[d]);
+	jb_str(j, "start", ts);
+	jb_obj_close(j);
+}
+
+size_t record_flow(struct jbuf *j, const struct classifier *c, const struct flow *f,
+		   enum flow_reason why, bool update, const char *sensor)
+{
+	char ts[RECORD_TIME_LEN], te[RECORD_TIME_LEN];
 	const struct classify *cl = &f->cls;
 	int s = f->src_side, d = !s;
 
 	record_time(ts, f->first_us);
 	record_time(te, f->last_us);
-	jb_str(j, "timestamp", ts);
+	jb_str(j, "timestamp", update ? te : ts);
 	jb_u64(j, "flow_id", record_flow_id(f));
 	jb_str(j, "event_type", "flow");
 	record_flow_header(j, f);
-	const char *app_proto = classify_app_proto(c, cl, ap, sizeof(ap));
-	if (app_proto)
-		jb_str(j, "app_proto", app_proto);
+	record_app_proto(j, c, f);
 
 	jb_obj_open(j, "flow");
 	jb_u64(j, "pkts_toserver", f->pkts[s]);
@@ -202,7 +226,8 @@ size_t record_flow(struct jbuf *j, const struct classifier *c, const struct flow
 	jb_str(j, "end", te);
 	jb_u64(j, "age", (f->last_us / 1000000) - (f->first_us / 1000000));
 	jb_str(j, "state", flow_state_name(f->state));
-	jb_str(j, "reason", flow_reason_name(why));
+	jb_str(j, "reason", update ? "update" : flow_reason_name(why));
+	jb_bool(j, "alerted", f->alerted != 0);
 	jb_obj_close(j);
 
 	jb_obj_open(j, "ndpi");

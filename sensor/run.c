@@ -58,6 +58,8 @@ struct worker {
 	struct stratum_flows stratum;
 	pthread_t th;
 	uint64_t records;
+	uint64_t alerts[SIG__COUNT];
+	uint64_t updates;
 	uint64_t record_overflow;
 	uint64_t out_waits;
 	uint64_t in_waits; /* written by the reader */
@@ -96,11 +98,9 @@ static double since(const struct timespec *a)
 
 /* ---- worker ---------------------------------------------------------- */
 
-static void worker_emit_flow(void *ctx, struct flow *f, enum flow_reason why)
+/* Output space for one record; replay waits for the output thread. */
+static struct mq_msg *worker_reserve(struct worker *w)
 {
-	struct worker *w = ctx;
-	classify_finish(&w->cls, &f->cls);
-
 	struct mq_msg *m = mq_reserve(&w->out, RECORD_MAX);
 	if (!m) {
 		unsigned round = 0;
@@ -108,16 +108,65 @@ static void worker_emit_flow(void *ctx, struct flow *f, enum flow_reason why)
 		while (!(m = mq_reserve(&w->out, RECORD_MAX)))
 			mq_backoff(&round);
 	}
-	struct jbuf j;
-	jb_init(&j, (char *)m->data, RECORD_MAX);
-	size_t len = record_flow(&j, &w->cls, f, why, w->cfg->sensor_name);
-	stratum_flow_end(&w->stratum, f);
+	return m;
+}
+
+static void worker_commit(struct worker *w, struct mq_msg *m, size_t len)
+{
 	if (len == 0) {
 		w->record_overflow++; /* the reservation is abandoned */
 		return;
 	}
 	mq_commit(&w->out, m, MQ_RECORD, len);
 	w->records++;
+}
+
+static void worker_alerts(struct worker *w, struct flow *f, const struct stratum_due *due,
+			  uint64_t ts_us)
+{
+	for (int s = 0; s < SIG__COUNT; s++) {
+		if (!(due->sigs & (1u << s)))
+			continue;
+		struct mq_msg *m = worker_reserve(w);
+		struct jbuf j;
+		jb_init(&j, (char *)m->data, RECORD_MAX);
+		worker_commit(w, m, record_alert(&j, &w->cls, f, (enum alert_sig)s, due->dir[s], ts_us,
+						 w->cfg->sensor_name));
+		w->alerts[s]++;
+	}
+}
+
+static bool flow_mining(const struct flow *f)
+{
+	return classify_is_mining(&f->cls) && !f->cls.guessed;
+}
+
+static void worker_emit_flow(void *ctx, struct flow *f, enum flow_reason why)
+{
+	struct worker *w = ctx;
+	classify_finish(&w->cls, &f->cls);
+	if (f->key.proto == 6) {
+		struct stratum_due due = { 0 };
+		stratum_flow_finish(&w->stratum, f, flow_mining(f), &due);
+		if (due.sigs)
+			worker_alerts(w, f, &due, f->last_us);
+	}
+	struct mq_msg *m = worker_reserve(w);
+	struct jbuf j;
+	jb_init(&j, (char *)m->data, RECORD_MAX);
+	size_t len = record_flow(&j, &w->cls, f, why, false, w->cfg->sensor_name);
+	stratum_flow_end(&w->stratum, f);
+	worker_commit(w, m, len);
+}
+
+/* A periodic record of a flow still open (--flow-update-interval). */
+static void worker_update_flow(struct worker *w, struct flow *f)
+{
+	struct mq_msg *m = worker_reserve(w);
+	struct jbuf j;
+	jb_init(&j, (char *)m->data, RECORD_MAX);
+	worker_commit(w, m, record_flow(&j, &w->cls, f, FLOW_END_TIMEOUT, true, w->cfg->sensor_name));
+	w->updates++;
 }
 
 static unsigned worker_of(uint64_t hash, unsigned n)
@@ -143,13 +192,27 @@ static void worker_packet(struct worker *w, struct wpkt *wp)
 	struct flow *f = flow_packet(&w->flows, &p, &k, h, side, &created);
 	if (!f)
 		return;
-	if (created)
+	uint64_t every = w->cfg->flow_update_us;
+	if (created) {
 		classify_start(&w->cls, &f->cls);
+		f->next_update_us = every ? f->first_us + every : 0;
+	}
 	if (f->cls.nf)
 		classify_packet(&w->cls, &f->cls, wp->bytes, p.l3_len, p.ts_us);
-	if (k.proto == 6 && !(f->l7 & L7_DONE))
-		stratum_flow_packet(&w->stratum, f, &p, side == f->src_side ? 0 : 1,
-				    classify_is_mining(&f->cls));
+	if (k.proto == 6) {
+		bool mining = flow_mining(f);
+		if (stratum_flow_wants(f, mining)) {
+			struct stratum_due due = { 0 };
+			stratum_flow_packet(&w->stratum, f, &p, side == f->src_side ? 0 : 1, mining,
+					    &due);
+			if (due.sigs)
+				worker_alerts(w, f, &due, p.ts_us);
+		}
+	}
+	if (every && p.ts_us >= f->next_update_us) {
+		worker_update_flow(w, f);
+		f->next_update_us = p.ts_us + every;
+	}
 }
 
 static void *worker_main(void *arg)
@@ -396,12 +459,15 @@ static uint64_t decode_errors(const struct decode_stats *ds)
 COUNTERS_ONLY(struct flow_stats);
 COUNTERS_ONLY(struct classifier_stats);
 COUNTERS_ONLY(struct stratum_flow_stats);
+COUNTERS_ONLY(struct reasm_stats);
 
 struct totals {
 	struct flow_stats fs;
 	struct classifier_stats cs;
 	struct stratum_flow_stats ss;
-	uint64_t records, record_overflow, in_waits, out_waits;
+	struct reasm_stats rs;
+	uint64_t alerts[SIG__COUNT];
+	uint64_t records, updates, record_overflow, in_waits, out_waits;
 };
 
 /* Peaks are summed too: the most each worker held, together. */
@@ -412,6 +478,9 @@ static void sum_workers(const struct worker *w, unsigned n, struct totals *t)
 		counters_add(&t->fs, &w[i].flows.st, sizeof(t->fs));
 		counters_add(&t->cs, &w[i].cls.st, sizeof(t->cs));
 		counters_add(&t->ss, &w[i].stratum.st, sizeof(t->ss));
+		counters_add(&t->rs, &w[i].stratum.pool.st, sizeof(t->rs));
+		counters_add(t->alerts, w[i].alerts, sizeof(t->alerts));
+		t->updates += w[i].updates;
 		t->records += w[i].records;
 		t->record_overflow += w[i].record_overflow;
 		t->in_waits += w[i].in_waits;
@@ -491,10 +560,44 @@ static size_t stats_record(struct jbuf *j, const struct davy_config *cfg, const 
 	jb_u64(j, "candidates", t->ss.candidates);
 	jb_u64(j, "recognised", t->ss.recognised);
 	jb_u64(j, "not_stratum", t->ss.not_stratum);
-	jb_u64(j, "gaps", t->ss.gaps);
-	jb_u64(j, "retransmitted_bytes", t->ss.retransmitted);
+	jb_u64(j, "ndpi_overruled", t->ss.ndpi_overruled);
+	jb_u64(j, "v2_checked", t->ss.v2_checked);
+	jb_u64(j, "abandoned", t->ss.abandoned);
 	jb_u64(j, "no_memory", t->ss.no_memory);
 	jb_u64(j, "peak_live", t->ss.peak_live);
+	jb_u64(j, "max", cfg->stratum_flows);
+	jb_u64(j, "pool_bytes", t->ss.pool_bytes);
+	jb_obj_close(j);
+	jb_obj_open(j, "reassembly");
+	jb_u64(j, "segments", t->rs.segments);
+	jb_u64(j, "in_order", t->rs.in_order);
+	jb_u64(j, "out_of_order", t->rs.out_of_order);
+	jb_u64(j, "delivered_bytes", t->rs.delivered_bytes);
+	jb_u64(j, "dup_bytes", t->rs.dup_bytes);
+	jb_u64(j, "conflict_bytes", t->rs.conflict_bytes);
+	jb_u64(j, "gaps", t->rs.gaps);
+	jb_u64(j, "gaps_ack", t->rs.gaps_ack);
+	jb_u64(j, "gaps_full", t->rs.gaps_full);
+	jb_u64(j, "gaps_flush", t->rs.gaps_flush);
+	jb_u64(j, "gap_bytes", t->rs.gap_bytes);
+	jb_u64(j, "syn_resets", t->rs.syn_resets);
+	jb_u64(j, "far_ahead", t->rs.far_ahead);
+	jb_u64(j, "abandoned", t->rs.abandoned);
+	jb_u64(j, "peak_bytes", t->rs.peak_chunks_used * REASM_CHUNK);
+	jb_u64(j, "memory", t->rs.chunks * REASM_CHUNK);
+	jb_obj_close(j);
+	jb_obj_open(j, "alerts");
+	uint64_t nal = 0;
+	for (int s = 0; s < SIG__COUNT; s++)
+		nal += t->alerts[s];
+	jb_u64(j, "total", nal);
+	jb_obj_open(j, "by_signature");
+	for (int s = 0; s < SIG__COUNT; s++) {
+		char sid[16];
+		snprintf(sid, sizeof(sid), "%u", alert_signature((enum alert_sig)s)->sid);
+		jb_u64(j, sid, t->alerts[s]);
+	}
+	jb_obj_close(j);
 	jb_obj_close(j);
 	jb_obj_open(j, "queues");
 	jb_u64(j, "worker_full_waits", t->in_waits);
@@ -507,6 +610,7 @@ static size_t stats_record(struct jbuf *j, const struct davy_config *cfg, const 
 	jb_obj_close(j);
 	jb_obj_open(j, "output");
 	jb_u64(j, "records", t->records);
+	jb_u64(j, "flow_updates", t->updates);
 	jb_obj_close(j);
 	jb_u64(j, "workers", cfg->workers);
 	jb_obj_close(j);
@@ -562,8 +666,9 @@ int davy_run(const struct davy_config *cfg)
 			fprintf(stderr, "davy: cannot allocate queues for worker %u\n", i);
 			return DAVY_EXIT_FATAL;
 		}
-		stratum_flows_init(&w[i].stratum, 4096);
-		if (flow_table_init(&w[i].flows, per_worker, &cfg->timeouts, worker_emit_flow, &w[i],
+		if (stratum_flows_init(&w[i].stratum, (cfg->stratum_flows + n - 1) / n,
+				       cfg->reasm_bytes / n, err, sizeof(err)) != 0 ||
+		    flow_table_init(&w[i].flows, per_worker, &cfg->timeouts, worker_emit_flow, &w[i],
 				    err, sizeof(err)) != 0 ||
 		    classifier_init(&w[i].cls, cfg->ndpi_max_pkts, err, sizeof(err)) != 0) {
 			fprintf(stderr, "davy: worker %u: %s\n", i, err);
@@ -647,6 +752,7 @@ int davy_run(const struct davy_config *cfg)
 
 	for (unsigned i = 0; i < n; i++) {
 		classifier_free(&w[i].cls);
+		stratum_flows_free(&w[i].stratum);
 		flow_table_free(&w[i].flows);
 		mq_free(&w[i].in);
 		mq_free(&w[i].out);

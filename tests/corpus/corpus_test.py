@@ -93,6 +93,10 @@ MINING = {"mining.pcapng": sorted([
 ])}
 
 
+STRATUM_SIDS = {4960001, 4960002, 4960004}  # docs/signatures.md
+SID_NDPI_MINING = 4960003  # follows nDPI, whose Mining cache is per worker
+
+
 def carrier_port(tup):
     """True for a UDP tuple to or from an overlay port davy unwraps."""
     proto, _, pa, _, pb = tup.split()
@@ -173,14 +177,45 @@ def main():
                             f"wrong_thread {wt}")
             r1, r2 = res[1][1], res[2][1]
             st_flows = [r for r in flow_records(r1) if r.get("stratum")]
+            alerts = [r for r in r1 if r.get("event_type") == "alert"]
+            stratum_alerts = [r for r in alerts if r["alert"]["signature_id"] in STRATUM_SIDS]
             if name in MINING:
                 got = sorted((r["dest_port"], r["stratum"]["dialect"], r["stratum"].get("login", ""))
                              for r in st_flows)
                 t.check(got == MINING[name], f"{name}: every pool session read as Stratum",
                         f"got {got}\nwant {MINING[name]}")
+                # the alert comes at the first client message (a v1 subscribe
+                # comes before the authorize that carries the login): its
+                # session is found by flow_id, the login in the flow record
+                by_id = {r["flow_id"]: r for r in st_flows}
+                got = sorted((r["dest_port"], r.get("stratum", {}).get("dialect"),
+                              by_id.get(r["flow_id"], {}).get("stratum", {}).get("login", ""))
+                             for r in stratum_alerts)
+                t.check(got == MINING[name], f"{name}: one Stratum alert per pool session, "
+                        "with its dialect (and the session's login)", f"got {got}\nwant {MINING[name]}")
+                t.check(all("T1496" in r["alert"]["metadata"]["mitre_technique_id"]
+                            for r in stratum_alerts), f"{name}: alerts carry ATT&CK T1496")
             else:
                 t.check(not st_flows, f"{name}: no Stratum found in ordinary traffic",
                         str([(r["dest_port"], r["stratum"]) for r in st_flows][:3]))
+                t.check(not stratum_alerts, f"{name}: no Stratum alert in ordinary traffic",
+                        str([(r["dest_port"], r["alert"]["signature_id"]) for r in stratum_alerts][:3]))
+            # 4960003 only where nDPI said Mining
+            mining_ids = {r["flow_id"] for r in flow_records(r1)
+                          if "Mining" in (r["ndpi"].get("app"), r["ndpi"].get("master"))}
+            odd = [r for r in alerts if r["alert"]["signature_id"] == SID_NDPI_MINING
+                   and r["flow_id"] not in mining_ids]
+            t.check(not odd, f"{name}: nDPI Mining alerts only on flows nDPI calls Mining",
+                    str([(r["dest_port"], r["flow_id"]) for r in odd][:3]))
+            flow_ids = {r["flow_id"] for r in flow_records(r1)}
+            t.check(all(r["flow_id"] in flow_ids for r in alerts),
+                    f"{name}: every alert names a flow that has a flow record")
+            keys = {(r["flow_id"], r["alert"]["signature_id"]) for r in alerts}
+            t.check(len(keys) == len(alerts), f"{name}: at most one alert per flow per signature")
+            a2 = [r for r in r2 if r.get("event_type") == "alert"]
+            t.check(canonical([r for r in alerts if r["alert"]["signature_id"] != SID_NDPI_MINING]) ==
+                    canonical([r for r in a2 if r["alert"]["signature_id"] != SID_NDPI_MINING]),
+                    f"{name}: identical Stratum alerts for 1 and 2 workers")
             a, b, n = comparable(flow_records(r1), flow_records(r2))
             cache_flows += n
             t.check(a == b, f"{name}: identical flow records for 1 and 2 workers",

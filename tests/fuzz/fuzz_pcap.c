@@ -12,8 +12,11 @@
  * PKT_SIZE(ntun) bytes of the packet, the worker's rebuilt view and key, and
  * the flow table (flow_packet; flow_flush at the end); tunnelled packets
  * also dispatch their carrier flow (as with --report-tunnel-carriers).
+ * For TCP, what the worker does next: Stratum candidates, stream
+ * reassembly, the parser, the V2 heuristic, and the alert and flow records
+ * written into a buffer (stratum_flow.c, tcp_reasm.c, alert.c, record.c).
  * Threads and queues are left out, and so is nDPI (not instrumented, not
- * davy's code). The flow table and the reassembly table are kept tiny so
+ * davy's code): its Mining verdict is played by a bit of the flow hash. The flow table and the reassembly table are kept tiny so
  * that their eviction paths run. At most MAX_PKTS packets are read per input.
  *
  * Checked: the invariants of fuzz_check.h on every decoded packet, the
@@ -45,15 +48,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert.h"
 #include "decode.h"
 #include "ingest.h"
 #include "flow.h"
 #include "fuzz_check.h"
+#include "record.h"
+#include "stratum_flow.h"
 
 #define MAX_PKTS 4096
 #define MAX_FLOWS 4 /* small, so that eviction (LRU) is reached */
 #define MAX_DATAGRAMS 4 /* in reassembly; small for the same reason */
 #define TICK_US 1000000ULL
+#define MAX_STRATUM 2 /* candidate flows at once: the refusal path runs */
+#define REASM_BYTES (4 * REASM_CHUNK) /* tiny: abandonment runs */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -103,9 +111,46 @@ static void put16(uint8_t *b, uint16_t v, bool be)
 struct rd {
 	struct ingest in;
 	struct flow_table t;
+	struct stratum_flows sf;
+	struct classifier *cls; /* for record names only: no packet reaches nDPI */
 	uint64_t ended;      /* flows handed to on_end */
 	uint64_t dispatched;
 };
+
+/* nDPI is left out; its Mining verdict is played by the flow hash, arriving
+ * after a few packets, so the candidate, late-verdict, overruling and
+ * unreadable-stream paths all run. */
+static bool fake_mining(const struct flow *f)
+{
+	return (f->hash & 3) == 0 && f->pkts[0] + f->pkts[1] > 2;
+}
+
+/* The records the worker would write: alerts due, and (at the end) the flow
+ * record; each must fit and end in a newline. */
+static void write_records(struct rd *r, const struct flow *f, const struct stratum_due *due,
+			  int why)
+{
+	static char buf[RECORD_MAX];
+	struct jbuf j;
+	for (int s = 0; s < SIG__COUNT; s++) {
+		if (!(due->sigs & (1u << s)))
+			continue;
+		if (!(f->alerted & (1u << s)) || due->dir[s] < 0 || due->dir[s] > 1) {
+			fprintf(stderr, "fuzz_pcap: alert %d due but not marked, or bad direction\n", s);
+			abort();
+		}
+		jb_init(&j, buf, sizeof(buf));
+		size_t n = record_alert(&j, r->cls, f, (enum alert_sig)s, due->dir[s], f->last_us, "fuzz");
+		if (n == 0 || buf[n - 1] != '\n')
+			abort();
+	}
+	if (why < 0)
+		return;
+	jb_init(&j, buf, sizeof(buf));
+	size_t n = record_flow(&j, r->cls, f, (enum flow_reason)why, false, "fuzz");
+	if (n == 0 || buf[n - 1] != '\n')
+		abort();
+}
 
 /* What the worker's flow table sees ending. */
 static void on_end(void *ctx, struct flow *f, enum flow_reason why)
@@ -121,6 +166,12 @@ static void on_end(void *ctx, struct flow *f, enum flow_reason why)
 			(int)why, (int)f->state, (int)f->src_side);
 		abort();
 	}
+	/* what the worker does at a flow's end: the last alerts, the record */
+	struct stratum_due due = { 0 };
+	if (f->key.proto == 6)
+		stratum_flow_finish(&r->sf, f, fake_mining(f), &due);
+	write_records(r, f, &due, why);
+	stratum_flow_end(&r->sf, f);
 }
 
 /* worker_packet(): the worker's view is rebuilt from the datagram bytes and
@@ -149,6 +200,16 @@ static void worker_packet(struct rd *r, const uint8_t *bytes, const struct pkt *
 		fprintf(stderr, "fuzz_pcap: flow table: %s (active %llu)\n",
 			f ? "over its bound" : "no flow", (unsigned long long)r->t.st.active);
 		abort();
+	}
+	if (k.proto == 6) {
+		bool mining = fake_mining(f);
+		if (stratum_flow_wants(f, mining)) {
+			struct stratum_due due = { 0 };
+			stratum_flow_packet(&r->sf, f, &p, side == f->src_side ? 0 : 1, mining, &due);
+			write_records(r, f, &due, -1);
+		}
+		if (r->sf.st.live > MAX_STRATUM || r->sf.pool.st.chunks_used > r->sf.pool.nchunks)
+			abort();
 	}
 }
 
@@ -205,10 +266,25 @@ static void run_capture(pcap_t *pc, const struct decode_cfg *dcfg)
 	defrag_cfg_default(&dfc);
 	dfc.max_datagrams = MAX_DATAGRAMS;
 	char err[256];
-	if (flow_table_init(&r.t, MAX_FLOWS, &to, on_end, &r, err, sizeof(err)) != 0)
+	static struct classifier cls;
+	static bool have_cls;
+	if (!have_cls) {
+		if (classifier_init(&cls, 1, err, sizeof(err)) != 0) {
+			fprintf(stderr, "fuzz_pcap: %s\n", err);
+			abort();
+		}
+		have_cls = true;
+	}
+	r.cls = &cls;
+	if (stratum_flows_init(&r.sf, MAX_STRATUM, REASM_BYTES, err, sizeof(err)) != 0)
 		return;
+	if (flow_table_init(&r.t, MAX_FLOWS, &to, on_end, &r, err, sizeof(err)) != 0) {
+		stratum_flows_free(&r.sf);
+		return;
+	}
 	if (ingest_init(&r.in, &dfc, true, err, sizeof(err)) != 0) {
 		flow_table_free(&r.t);
+		stratum_flows_free(&r.sf);
 		return;
 	}
 
@@ -255,8 +331,13 @@ static void run_capture(pcap_t *pc, const struct decode_cfg *dcfg)
 			(unsigned long long)ended, (unsigned long long)r.in.df.st.active);
 		abort();
 	}
+	if (r.sf.st.live != 0 || r.sf.pool.st.chunks_used != 0 || r.sf.pool.nfree != r.sf.pool.nchunks) {
+		fprintf(stderr, "fuzz_pcap: Stratum states or reassembly chunks left after the end\n");
+		abort();
+	}
 	ingest_free(&r.in);
 	flow_table_free(&r.t);
+	stratum_flows_free(&r.sf);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

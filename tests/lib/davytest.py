@@ -75,7 +75,19 @@ def schema_errors(validator, record):
 
 
 def flow_records(records):
-    return [r for r in records if r.get("event_type") == "flow"]
+    """The flow records that end a flow (periodic "update" records excluded)."""
+    return [r for r in records if r.get("event_type") == "flow"
+            and r.get("flow", {}).get("reason") != "update"]
+
+
+def update_records(records):
+    """The periodic flow records of flows still open (flow.reason "update")."""
+    return [r for r in records if r.get("event_type") == "flow"
+            and r.get("flow", {}).get("reason") == "update"]
+
+
+def alert_records(records):
+    return [r for r in records if r.get("event_type") == "alert"]
 
 
 def canonical(records):
