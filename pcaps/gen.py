@@ -24,10 +24,12 @@ fragments together, and a reference flow table (rules in RULES) turns the
 decoded packets and reassembled datagrams into the expected flow records.
 """
 
+import collections
 import hashlib
 import ipaddress
 import json
 import logging
+import math
 import os
 import struct
 import sys
@@ -275,6 +277,54 @@ RULES = {
     },
 }
 
+RULES["stratum"] = {
+    "scope": "pcaps/gen.py's reference model (FlowL7, RefReasm, RefStratum) of davy's mining "
+             "detection on TCP flows, written from include/stratum.h, include/tcp_reasm.h and "
+             "include/stratum_flow.h; golden_test.py compares davy with it",
+    "candidates": "a TCP flow is read from the first payload segment, of either direction, "
+                  "whose first byte after spaces, tabs, CR and LF is '{' (only the first "
+                  "payload segment of each direction is looked at); nothing before that "
+                  "segment is read (nor its SYN). davy also reads flows that nDPI calls Mining; "
+                  "that is not modelled, and no capture depends on it",
+    "reassembly": "per direction, from the first segment given to it (or a SYN): bytes "
+                  "delivered in sequence order, the first copy wins on retransmissions and "
+                  "overlaps; out-of-order bytes held in at most 16 pieces of at most 2048 "
+                  "bytes (a segment continuing a piece, or ending where one starts, goes into "
+                  "it while it has room). Gaps: an ACK from the other side beyond the next "
+                  "byte (data ends at a FIN) skips to the first held piece or to the ACK "
+                  "(gaps_ack); a segment needing a 17th piece skips to the first piece, or to "
+                  "itself when it comes first (gaps_full); at the flow's end each hole before "
+                  "a held piece is one gap (gaps_flush). An ACK is taken before its own "
+                  "segment's payload; a direction never started is never acknowledged into a "
+                  "gap",
+    "parser": "newline-framed JSON-RPC lines per direction, dialects and fields as "
+              "include/stratum.h says; after a gap the parser drops its partial line and "
+              "resumes after the next newline; at a direction's start it reads from a first "
+              "'{', else after the next newline. A flow whose parser says 'not Stratum' "
+              "(4 lines, none Stratum, or 4096 bytes without a newline) is no longer read",
+    "stratum_object": "flows in which a dialect was recognised carry stratum: dialect, role "
+                      "(client, server, both), login, wallet_type, worker, pass, agent, algo, "
+                      "rigid, difficulty (as sent), jobs, submits, accepted, rejected; empty "
+                      "strings absent. Flows without it in the manifest must have none",
+    "alerts": "after each stretch of stream handed to the parser: 4960001 once any client "
+              "message was recognised (direction: that message's side); else 4960002 once "
+              "a pool message was (direction: the side that carried it); each at most once "
+              "per flow, so a pool that speaks first in a mid-stream capture gives 4960002 "
+              "and later 4960001. timestamp: the packet that completed (and put in order) the "
+              "line, or the flow's last packet for bytes delivered at its end; the record's "
+              "stratum object is the one after that packet (its dialect is in the manifest). "
+              "4960004 (Stratum V2): in a flow that showed a SYN, payload segments in "
+              "capture order: the first a client one of exactly 64 bytes with entropy >= 5.0 "
+              "bits/byte, the next a server one of exactly 170, then a client one of >= 38, "
+              "then (after more client ones) a server one of >= 38: the alert is at that "
+              "packet. 4960003 (nDPI Mining, stream unreadable) is not modelled; no capture "
+              "should raise it",
+    "updates": "while a flow is open, a packet at t >= next_update (the flow's start + 300 s "
+               "at first, --flow-update-interval's default) makes a flow record with "
+               "flow.reason update, timestamp t and the counters so far, and next_update = t "
+               "+ 300 s; no packet is exactly on the boundary",
+}
+
 MAC_CLIENT = bytes.fromhex("02000000000a")
 MAC_SERVER = bytes.fromhex("020000000001")  # the router / server side
 
@@ -518,7 +568,7 @@ class Cap:
 
 class Dec:
     __slots__ = ("kind", "why", "proto", "src", "dst", "sport", "dport", "vlan", "flags",
-                 "tunnel", "inner_off", "frag")
+                 "tunnel", "inner_off", "frag", "l4")
 
     def __init__(self, kind, why=""):
         self.kind, self.why = kind, why
@@ -529,6 +579,7 @@ class Dec:
         self.tunnel = []   # tunnel layers, outermost first (dicts as in the manifest)
         self.inner_off = 0  # where the innermost tunnel's payload starts (0: none)
         self.frag = None    # kind "frag": what reassembly needs (see decode())
+        self.l4 = b""       # TCP: the segment (header and payload, up to the IP end)
 
     def tunnel_key(self):
         """What the tunnel layers add to the flow key: (type, identifier) of
@@ -853,6 +904,7 @@ def decode(linktype, data, wirelen, resume=None):
                 d.proto = "TCP"
                 d.sport, d.dport = struct.unpack_from("!HH", l4, 0)
                 d.flags = l4[13]
+                d.l4 = bytes(l4)
             elif proto == 17:
                 if len(l4) < 8:
                     return err("udp: < 8 bytes")
@@ -905,6 +957,9 @@ class Flow:
         self.fin = [False, False]
         self.closed = False
         self.reason = None
+        self.l7 = None  # TCP: FlowL7, what davy's Stratum detection makes of it
+        self.next_update = ts + FLOW_UPDATE_US
+        self.updates = []  # periodic flow records (reason "update")
 
     def state(self):
         if self.closed:
@@ -926,6 +981,18 @@ class Flow:
                 self.fin[toclient] = True
                 if all(self.fin):
                     self.closed = True
+        if ts >= self.next_update:  # a periodic record, once this packet is counted
+            assert ts != self.next_update, "packet exactly on a flow update boundary"
+            self.updates.append({"flow": self.key_fields(), "timestamp": ts / 1e6,
+                                 "pkts_toserver": self.pkts[0], "pkts_toclient": self.pkts[1],
+                                 "bytes_toserver": self.bytes[0], "bytes_toclient": self.bytes[1]})
+            self.next_update = ts + FLOW_UPDATE_US
+        return toclient
+
+    def key_fields(self):
+        """What identifies the flow in alert and update expectations."""
+        return {"proto": self.proto, "src_ip": self.src, "src_port": self.sport,
+                "dest_ip": self.dst, "dest_port": self.dport, "start": self.start / 1e6}
 
     def record(self):
         r = {"proto": self.proto, "src_ip": self.src, "src_port": self.sport,
@@ -938,6 +1005,9 @@ class Flow:
                   "bytes_toserver": self.bytes[0], "bytes_toclient": self.bytes[1],
                   "start": self.start / 1e6, "end": self.end / 1e6,
                   "state": self.state(), "reason": self.reason})
+        st = self.l7.stratum() if self.l7 else None
+        if st:
+            r["stratum"] = st
         return r
 
 
@@ -1058,6 +1128,746 @@ def run_defrag(df, linktype, fr, ts):
     raise AssertionError("fragments nested too deep")
 
 
+# --------------------------------------------------------------------------
+# Reference Stratum detection (rules in RULES["stratum"]): which TCP flows are
+# read, their streams reassembled as include/tcp_reasm.h says, the lines read
+# as include/stratum.h says, and the alerts, stratum objects, reassembly
+# counters and periodic flow records that follow. Written from those
+# contracts, not from davy's C code: where the two disagree, golden_test.py
+# says so.
+
+STRATUM_LINE_MAX = 4096
+STRATUM_FRAME_MAX = 4096
+STRATUM_NOT_LINES = 4
+STRATUM_PENDING_MAX = 16
+STRATUM_ID_MAX = 24
+REASM_CHUNK = 2048
+REASM_SEGS = 16
+FLOW_UPDATE_US = 300 * 1_000_000  # --flow-update-interval default
+SID_CLIENT, SID_SERVER, SID_NDPI, SID_V2 = 4960001, 4960002, 4960003, 4960004
+V2_HELLO_LEN, V2_ANSWER_LEN, V2_MIN_RECORD, V2_MIN_ENTROPY = 64, 170, 38, 5.0
+TCP_FIN, TCP_SYN, TCP_RST, TCP_ACK = 0x01, 0x02, 0x04, 0x10
+SPACE = b" \t\r\n\f\v"
+BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+HEXDIGITS = "0123456789abcdefABCDEF"
+DIALECTS = (None, "stratum_v1", "ethereum_stratum", "eth_proxy", "cryptonote")
+V1, ETHSTRATUM, ETHPROXY, CRYPTONOTE = 1, 2, 3, 4
+(K_FREE, K_SUBSCRIBE, K_AUTHORIZE, K_SUBMIT, K_ETH_LOGIN, K_ETH_GETWORK, K_CN_LOGIN,
+ K_CN_TENTATIVE, K_OTHER) = range(9)
+STRATUM_FIELDS = ("dialect", "role", "login", "wallet_type", "worker", "pass", "agent", "algo",
+                  "rigid", "difficulty", "jobs", "submits", "accepted", "rejected")
+
+
+class JFloat:
+    """A JSON number with a fraction or exponent, kept as its text (json-c
+    writes a parsed double back as it was sent)."""
+    __slots__ = ("text",)
+
+    def __init__(self, text):
+        self.text = text
+
+
+def j_str(v):
+    return isinstance(v, str)
+
+
+def j_int(v):
+    return type(v) is int
+
+
+def j_member(obj, key):
+    """stratum.c member(): the value, or None (absent, null, not an object)."""
+    return obj.get(key) if isinstance(obj, dict) else None
+
+
+def j_elem(v, i):
+    return v[i] if isinstance(v, list) and i < len(v) else None
+
+
+def j_len(v):
+    return len(v) if isinstance(v, list) else 0
+
+
+def is_hex(s):
+    return all(ch in HEXDIGITS for ch in s)
+
+
+def cut(s, cap):
+    """A string member stored in a char[cap] (UTF-8 bytes, truncated)."""
+    return s.encode("utf-8", "surrogateescape")[:cap - 1].decode("utf-8", "ignore")
+
+
+def wallet_type(s):
+    n = len(s)
+    if n == 42 and s.startswith("0x") and is_hex(s[2:]):
+        return "ethereum"
+    if n in (95, 106) and s[0] in "48" and all(ch in BASE58 for ch in s):
+        return "monero"
+    if 26 <= n <= 35 and s[0] in "13" and all(ch in BASE58 for ch in s):
+        return "bitcoin"
+    if 14 <= n <= 74 and s.startswith("bc1") and all(ch in BECH32 for ch in s[3:]):
+        return "bitcoin"
+    return ""
+
+
+def wallet_part(login):
+    for i, ch in enumerate(login):
+        if ch in ".+":
+            return i
+    return len(login)
+
+
+def entropy(b):
+    """Shannon entropy of b in bits per byte."""
+    n = len(b)
+    return -sum(c / n * math.log2(c / n) for c in collections.Counter(b).values()) if n else 0.0
+
+
+class RefStratum:
+    """stratum.h's parser for one flow: framing, recognition, the stratum
+    object. dir 0 = from the flow's source."""
+
+    def __init__(self):
+        self.dialect = 0
+        self.roles = set()
+        self.client_dir = -1
+        self.login = self.worker = self.wtype = self.pw = self.agent = ""
+        self.algo = self.rigid = self.difficulty = ""
+        self.jobs = self.submits = self.accepted = self.rejected = 0
+        self.messages = self.nonstratum = 0
+        self.not_framed = False
+        self.pending = []  # [seq, key, kind, dir]
+        self.seq = 0
+        self.held = None
+        self.state = ["start", "start"]
+        self.line = [bytearray(), bytearray()]
+        self.nbytes = [0, 0]
+        self.newline = [False, False]
+
+    # -- framing
+    def _count(self, d, n):
+        self.nbytes[d] += n
+        if not self.newline[d] and self.nbytes[d] >= STRATUM_FRAME_MAX:
+            self.not_framed = True
+
+    def feed(self, d, data):
+        i, n = 0, len(data)
+        while i < n:
+            if self.state[d] == "start":
+                b = data[i]
+                i += 1
+                if b == 0x0A:
+                    self.nbytes[d] += 1
+                    self.newline[d] = True
+                    self.state[d] = "line"
+                    continue
+                self._count(d, 1)
+                if b in SPACE:
+                    continue
+                if b == 0x7B:
+                    self.line[d] = bytearray(b"{")
+                    self.state[d] = "line"
+                else:
+                    self.state[d] = "skip"
+                continue
+            nl = data.find(b"\n", i)
+            take = (nl if nl >= 0 else n) - i
+            if self.state[d] == "line" and len(self.line[d]) + take > STRATUM_LINE_MAX - 1:
+                self._not_stratum_line()
+                self.line[d] = bytearray()
+                self.state[d] = "skip"
+            if self.state[d] == "line":
+                self.line[d] += data[i:i + take]
+            self._count(d, take)
+            i += take
+            if nl < 0:
+                break
+            i += 1
+            self.nbytes[d] += 1
+            self.newline[d] = True
+            if self.state[d] == "line":
+                self._line_done(d, bytes(self.line[d]))
+            self.line[d] = bytearray()
+            self.state[d] = "line"
+
+    def gap(self, d):
+        self.line[d] = bytearray()
+        self.state[d] = "skip"
+
+    def end(self):
+        """stratum_end(): the flow ends; a last line still waiting for its
+        newline is read as a complete line."""
+        for d in (0, 1):
+            if self.state[d] == "line" and self.line[d]:
+                self._line_done(d, bytes(self.line[d]))
+            self.line[d] = bytearray()
+            self.state[d] = "skip"
+
+    def _not_stratum_line(self):
+        if not self.dialect:
+            self.nonstratum += 1
+
+    def _line_done(self, d, line):
+        if not line.strip(SPACE):
+            return
+        msg = None
+        try:
+            text = line.decode("utf-8")
+            start = len(text) - len(text.lstrip(" \t\r\n\f\v"))
+            msg, end = json.JSONDecoder(parse_float=JFloat).raw_decode(text, start)
+            if text[end:].strip(" \t\r\n\f\v"):
+                msg = None
+        except (ValueError, UnicodeDecodeError):
+            msg = None
+        if not isinstance(msg, dict):
+            self._not_stratum_line()
+            return
+        self.messages += 1
+        if not self._handle(d, msg):
+            self._not_stratum_line()
+
+    # -- bookkeeping
+    def _set_dialect(self, dl):
+        if not self.dialect or (self.dialect == V1 and dl == ETHSTRATUM):
+            self.dialect = dl
+
+    def _client(self, d):
+        self.roles.add("client")
+        self.client_dir = d
+
+    def _set_login(self, s):
+        self.login = cut(s, 256)
+        w = wallet_part(self.login)
+        self.wtype = wallet_type(self.login[:w])
+        self.worker = cut(self.login[w + 1:], 64) if w < len(self.login) else ""
+
+    @staticmethod
+    def _id_key(v):
+        if j_int(v):
+            k = "i%d" % v
+            return k if len(k) < STRATUM_ID_MAX else None
+        if j_str(v):
+            return "s" + v.encode()[:STRATUM_ID_MAX - 2].decode("utf-8", "surrogateescape")
+        return None
+
+    def _pending_add(self, idv, kind, d):
+        k = self._id_key(idv)
+        if k is None:
+            return
+        if len(self.pending) == STRATUM_PENDING_MAX:
+            self.pending.remove(min(self.pending))
+        self.seq += 1
+        self.pending.append([self.seq, k, kind, d])
+
+    def _pending_take(self, idv, d):
+        k = self._id_key(idv)
+        if k is None:
+            return K_FREE, None
+        cands = [e for e in self.pending if e[1] == k and e[3] != d]
+        if not cands:
+            return K_FREE, k
+        e = min(cands)
+        self.pending.remove(e)
+        return e[2], k
+
+    # -- shapes
+    def _cn_job(self, job):
+        blob, jid = j_member(job, "blob"), j_member(job, "job_id")
+        if not (j_str(blob) and len(blob.encode()) >= 64 and is_hex(blob) and j_str(jid)):
+            return False
+        self.jobs += 1
+        t = j_member(job, "target")
+        if j_str(t):
+            self.difficulty = cut(t, 80)
+        if not self.algo:
+            self._algo_text(j_member(job, "algo"))
+        return True
+
+    def _algo_text(self, v):
+        if j_str(v):
+            self.algo = cut(v, 128)
+        elif isinstance(v, list):
+            self.algo = cut(",".join(x for x in v if j_str(x)), 128)
+
+    @staticmethod
+    def _0xhex(v, lo, hi):
+        return j_str(v) and 2 + lo <= len(v) <= 2 + hi and v.startswith("0x") and is_hex(v[2:])
+
+    def _eth_work(self, res):
+        if j_len(res) not in (3, 4) or not (self._0xhex(res[0], 64, 64) and
+                                              self._0xhex(res[1], 64, 64) and
+                                              self._0xhex(res[2], 1, 64)):
+            return False
+        self.jobs += 1
+        self.difficulty = cut(res[2], 80)
+        return True
+
+    @staticmethod
+    def _mining_name(v):
+        return j_str(v) and v.startswith("mining.") and len(v) > 7
+
+    @staticmethod
+    def _es_marker(v):
+        return j_str(v) and v.startswith("EthereumStratum/")
+
+    def _sub_result(self, res):
+        n = j_len(res)
+        if n == 0:
+            return 0
+        first = res[0]
+        fn = j_len(first)
+        if fn > 0 and self._mining_name(first[0]):
+            return ETHSTRATUM if any(self._es_marker(x) for x in first[1:]) else V1
+        if fn > 0 and all(j_len(p) >= 2 and self._mining_name(p[0]) for p in first):
+            return V1
+        x, sz = j_elem(res, 1), j_elem(res, 2)
+        if n == 3 and (first is None or isinstance(first, list)) and j_str(x) and \
+                2 <= len(x) <= 32 and len(x) % 2 == 0 and is_hex(x) and j_int(sz) and 1 <= sz <= 32:
+            return V1
+        return 0
+
+    @staticmethod
+    def _outcome(msg):
+        if j_member(msg, "error") is not None:
+            return -1
+        res = j_member(msg, "result")
+        if isinstance(res, bool):
+            return 1 if res else -1
+        st = j_member(res, "status")
+        if j_str(st):
+            return 1 if st.lower() == "ok" else 0
+        return 0
+
+    # -- messages
+    def _handle(self, d, msg):
+        m = j_member(msg, "method")
+        if j_str(m):
+            return self._request(d, msg, m)
+        if "result" in msg or "error" in msg:
+            return self._response(d, msg)
+        return False
+
+    def _cn_login(self, d, params, idv):
+        login = j_member(params, "login")
+        if not (j_str(login) and login):
+            return False
+        algo = j_member(params, "algo")
+        score = sum(j_str(j_member(params, k)) for k in ("pass", "agent", "rigid"))
+        score += j_str(algo) or isinstance(algo, list)
+        if wallet_type(login[:wallet_part(login)]):
+            score += 2
+        if score >= 3:
+            self._set_dialect(CRYPTONOTE)
+            self._apply_cn_login(params)
+            self._pending_add(idv, K_CN_LOGIN, d)
+            self._client(d)
+            return True
+        if score == 0 or self._id_key(idv) is None:
+            self.held = None if score else self.held
+            return False
+        self.held = {"key": self._id_key(idv), "dir": d, "params": params}
+        self._pending_add(idv, K_CN_TENTATIVE, d)
+        return False
+
+    def _apply_cn_login(self, params):
+        self._set_login(j_member(params, "login"))
+        for key, attr, cap in (("pass", "pw", 64), ("agent", "agent", 128), ("rigid", "rigid", 64)):
+            v = j_member(params, key)
+            if j_str(v):
+                setattr(self, attr, cut(v, cap))
+        self._algo_text(j_member(params, "algo"))
+
+    def _request(self, d, msg, m):
+        params, idv = j_member(msg, "params"), j_member(msg, "id")
+        if m == "mining.subscribe":
+            self._set_dialect(V1)
+            if j_str(j_elem(params, 0)):
+                self.agent = cut(params[0], 128)
+            if isinstance(params, list) and any(self._es_marker(x) for x in params):
+                self._set_dialect(ETHSTRATUM)
+            self._pending_add(idv, K_SUBSCRIBE, d)
+            self._client(d)
+            return True
+        if m == "mining.authorize":
+            self._set_dialect(V1)
+            if j_str(j_elem(params, 0)):
+                self._set_login(params[0])
+            if j_str(j_elem(params, 1)):
+                self.pw = cut(params[1], 64)
+            self._pending_add(idv, K_AUTHORIZE, d)
+            self._client(d)
+            return True
+        if m == "mining.submit":
+            self._set_dialect(V1)
+            self.submits += 1
+            self._pending_add(idv, K_SUBMIT, d)
+            self._client(d)
+            return True
+        if m in ("mining.configure", "mining.extranonce.subscribe", "mining.suggest_difficulty"):
+            self._set_dialect(V1)
+            self._pending_add(idv, K_OTHER, d)
+            self._client(d)
+            return True
+        if m == "mining.notify":
+            if j_len(params) < 3:
+                return False
+            a, b, clean = j_elem(params, 1), j_elem(params, 2), j_elem(params, 3)
+            es = (len(params) == 4 and j_str(a) and len(a) == 64 and is_hex(a) and j_str(b)
+                  and len(b) == 64 and is_hex(b) and isinstance(clean, bool))
+            self._set_dialect(ETHSTRATUM if es else V1)
+            self.jobs += 1
+            self.roles.add("server")
+            return True
+        if m == "mining.set_difficulty":
+            v = j_elem(params, 0)
+            text = v if j_str(v) else v.text if isinstance(v, JFloat) else \
+                "%d" % v if j_int(v) else None
+            if not text:
+                return False
+            self.difficulty = cut(text, 80)
+            self._set_dialect(V1)
+            self.roles.add("server")
+            return True
+        if m in ("mining.set_extranonce", "mining.set_version_mask"):
+            self._set_dialect(V1)
+            self.roles.add("server")
+            return True
+        if m == "eth_submitLogin":
+            self._set_dialect(ETHPROXY)
+            if j_str(j_elem(params, 0)):
+                self._set_login(params[0])
+            if j_str(j_elem(params, 1)):
+                self.pw = cut(params[1], 64)
+            if not self.worker and j_str(j_member(msg, "worker")):
+                self.worker = cut(msg["worker"], 64)
+            self._pending_add(idv, K_ETH_LOGIN, d)
+            self._client(d)
+            return True
+        if m in ("eth_getWork", "eth_submitWork", "eth_submitHashrate"):
+            self._set_dialect(ETHPROXY)
+            kind = {"eth_getWork": K_ETH_GETWORK, "eth_submitWork": K_SUBMIT}.get(m, K_OTHER)
+            if kind == K_SUBMIT:
+                self.submits += 1
+            self._pending_add(idv, kind, d)
+            self._client(d)
+            return True
+        if m == "login":
+            return self._cn_login(d, params, idv)
+        if m == "submit":
+            if not (isinstance(params, dict) and all(k in params for k in ("job_id", "nonce", "result"))):
+                return False
+            self._set_dialect(CRYPTONOTE)
+            self.submits += 1
+            self._pending_add(idv, K_SUBMIT, d)
+            self._client(d)
+            return True
+        if m == "job":
+            if not self._cn_job(params):
+                return False
+            self._set_dialect(CRYPTONOTE)
+            self.roles.add("server")
+            return True
+        if m in ("keepalived", "getjob"):
+            if self.dialect != CRYPTONOTE:
+                return False
+            self._pending_add(idv, K_OTHER, d)
+            self._client(d)
+            return True
+        return False
+
+    def _response(self, d, msg):
+        res = j_member(msg, "result")
+        kind, key = self._pending_take(j_member(msg, "id"), d)
+        if kind == K_FREE:
+            dl = self._sub_result(res)
+            if dl:
+                self._set_dialect(dl)
+            elif self._eth_work(res):
+                self._set_dialect(ETHPROXY)
+            elif self._cn_job(j_member(res, "job")):
+                self._set_dialect(CRYPTONOTE)
+            else:
+                return False
+            self.roles.add("server")
+            return True
+        if kind == K_SUBSCRIBE:
+            dl = self._sub_result(res)
+            if dl:
+                self._set_dialect(dl)
+        elif kind == K_SUBMIT:
+            o = self._outcome(msg)
+            self.accepted += o > 0
+            self.rejected += o < 0
+        elif kind == K_ETH_GETWORK:
+            self._eth_work(res)
+        elif kind == K_CN_LOGIN:
+            self._cn_job(j_member(res, "job"))
+        elif kind == K_CN_TENTATIVE:
+            h = self.held
+            mine = h is not None and h["key"] == key
+            if not mine or not self._cn_job(j_member(res, "job")):
+                if mine:
+                    self.held = None
+                return False
+            self._set_dialect(CRYPTONOTE)
+            p = h["params"]
+            self.login = self.pw = self.agent = self.algo = self.rigid = ""
+            self._apply_cn_login(p)
+            self._client(h["dir"])
+            self.held = None
+        self.roles.add("server")
+        return True
+
+    def verdict(self):
+        if self.dialect:
+            return "is"
+        if self.not_framed:
+            return "not_framed"
+        if self.nonstratum >= STRATUM_NOT_LINES:
+            return "not"
+        return "undecided"
+
+    def record(self):
+        role = "both" if len(self.roles) == 2 else "server" if "server" in self.roles else "client"
+        r = {"dialect": DIALECTS[self.dialect], "role": role}
+        for k, v in (("login", self.login), ("wallet_type", self.wtype), ("worker", self.worker),
+                     ("pass", self.pw), ("agent", self.agent), ("algo", self.algo),
+                     ("rigid", self.rigid), ("difficulty", self.difficulty)):
+            if v:
+                r[k] = v
+        r.update(jobs=self.jobs, submits=self.submits, accepted=self.accepted,
+                 rejected=self.rejected)
+        assert set(r) <= set(STRATUM_FIELDS)
+        return r
+
+
+def sdiff(a, b):
+    """a - b in TCP sequence space (signed 32 bits)."""
+    x = (a - b) & 0xFFFFFFFF
+    return x - (1 << 32) if x & 0x80000000 else x
+
+
+class RefReasmDir:
+    def __init__(self):
+        self.started = False
+        self.next = 0        # sequence number of the next byte to deliver
+        self.fin = None      # sequence number of the first FIN
+        self.pos = 0         # stream offset of next (0 where the direction started)
+        self.pieces = []     # [start offset, bytearray] buffered after next, sorted
+
+    def off(self, seq):
+        return self.pos + sdiff(seq, self.next)
+
+
+class RefReasm:
+    """tcp_reasm.h for one flow: calls out(dir, bytes) and out(dir, None)
+    (a gap) in order; counts gaps by kind in st. Pieces as the contract
+    says: at most REASM_SEGS per direction of at most REASM_CHUNK bytes; an
+    out-of-order segment that continues a piece, or ends where one starts,
+    goes into that piece while it has room."""
+
+    def __init__(self, st, out):
+        self.d = [RefReasmDir(), RefReasmDir()]
+        self.st, self.out = st, out
+
+    def _deliver(self, i, data):
+        r = self.d[i]
+        r.pos += len(data)
+        r.next = (r.next + len(data)) & 0xFFFFFFFF
+        self.out(i, bytes(data))
+
+    def _drain(self, i):
+        r = self.d[i]
+        while r.pieces and r.pieces[0][0] == r.pos:
+            self._deliver(i, r.pieces.pop(0)[1])
+
+    def _skip_to(self, i, pos, kind):
+        r = self.d[i]
+        assert pos > r.pos
+        self.st["gaps"] += 1
+        self.st["gaps_" + kind] += 1
+        self.out(i, None)
+        r.next = (r.next + pos - r.pos) & 0xFFFFFFFF
+        r.pos = pos
+        self._drain(i)
+
+    def segment(self, i, seq, flags, ack, data):
+        r, o = self.d[i], self.d[1 - i]
+        if flags & TCP_SYN:
+            r.__init__()
+            r.started, r.next = True, (seq + 1) & 0xFFFFFFFF
+        if flags & TCP_ACK and o.started and sdiff(ack, o.next) > 0:
+            # the ACK comes first: it speaks of what the other side sent before
+            limit = o.off(o.fin if o.fin is not None and sdiff(ack, o.fin) > 0 else ack)
+            while o.pos < limit:
+                self._skip_to(1 - i, min([limit] + [p[0] for p in o.pieces[:1]]), "ack")
+        if data:
+            if not r.started:
+                r.started, r.next = True, seq
+            self._data(i, r.off(seq), data)
+        if flags & TCP_FIN and r.fin is None:
+            r.fin = (seq + len(data)) & 0xFFFFFFFF
+
+    def _data(self, i, s0, data):
+        r = self.d[i]
+        e = s0 + len(data)
+        pos = s0
+        while pos < e:
+            if pos < r.pos:  # delivered already
+                pos = min(e, r.pos)
+                continue
+            k = 0
+            while k < len(r.pieces) and r.pieces[k][0] + len(r.pieces[k][1]) <= pos:
+                k += 1
+            pc = r.pieces[k] if k < len(r.pieces) else None
+            if pc and pos >= pc[0]:  # buffered already: the first copy wins
+                pos = min(e, pc[0] + len(pc[1]))
+                continue
+            hole = min(e, pc[0]) if pc else e
+            src = data[pos - s0:hole - s0]
+            prev = r.pieces[k - 1] if k else None
+            if pos == r.pos:
+                self._deliver(i, src)
+                self._drain(i)
+                pos = hole
+            elif prev and prev[0] + len(prev[1]) == pos and len(prev[1]) < REASM_CHUNK:
+                n = min(len(src), REASM_CHUNK - len(prev[1]))
+                prev[1] += src[:n]
+                pos += n
+            elif pc and hole == pc[0] and len(pc[1]) < REASM_CHUNK:
+                n = min(len(src), REASM_CHUNK - len(pc[1]))
+                pc[1][:0] = src[len(src) - n:]
+                pc[0] -= n
+            elif len(r.pieces) == REASM_SEGS:
+                self._skip_to(i, min(pos, r.pieces[0][0]), "full")
+            else:
+                n = min(len(src), REASM_CHUNK)
+                r.pieces.insert(k, [pos, bytearray(src[:n])])
+                pos += n
+
+    def flush(self):
+        for i in (0, 1):
+            r = self.d[i]
+            while r.pieces:
+                self._skip_to(i, r.pieces[0][0], "flush")
+
+
+REASM_COUNTERS = ("gaps", "gaps_ack", "gaps_full", "gaps_flush")
+
+
+class FlowL7:
+    """What davy's stratum_flow.c does with one TCP flow, as its contract
+    (include/stratum_flow.h, the brief of issue 4) says: candidate choice,
+    reassembly, parser, alerts due, the Stratum V2 heuristic."""
+
+    def __init__(self, st):
+        self.seen = [False, False]
+        self.done = False
+        self.parser = None
+        self.reasm = None
+        self.syn = False
+        self.v2 = "start"
+        self.alerts = []   # (sid, ts_us, dir)
+        self.alerted = set()
+        self.st = st
+        self.ts = 0
+        self.pkt_alerts = []
+        self.candidate = 0
+
+    def _due(self, sid, d):
+        if sid not in self.alerted:
+            self.alerted.add(sid)
+            self.pkt_alerts.append({"sid": sid, "ts": self.ts, "dir": d})
+
+    def _out(self, d, data):
+        p = self.parser
+        if data is None:
+            p.gap(d)
+            return
+        p.feed(d, data)
+        self._evidence(d)
+
+    def _evidence(self, d):
+        p = self.parser
+        if "client" in p.roles:
+            self._due(SID_CLIENT, p.client_dir if p.client_dir >= 0 else d)
+        elif "server" in p.roles:
+            self._due(SID_SERVER, d)
+
+    def _end_packet(self):
+        for a in self.pkt_alerts:  # the alert record shows the state after the packet
+            if a["sid"] in (SID_CLIENT, SID_SERVER):
+                a["dialect"] = DIALECTS[self.parser.dialect] if self.parser else None
+            self.alerts.append(a)
+        self.pkt_alerts = []
+
+    def _v2(self, d, payload):
+        n = len(payload)
+        if self.v2 == "start":
+            ok = d == 0 and n == V2_HELLO_LEN and self.syn
+            if ok:
+                h = entropy(payload)
+                assert abs(h - V2_MIN_ENTROPY) > 0.05, "64-byte first payload near the entropy bar"
+                ok = h >= V2_MIN_ENTROPY
+            self.v2 = "hello" if ok else "off"
+        elif self.v2 == "hello":
+            self.v2 = "answer" if d == 1 and n == V2_ANSWER_LEN else "off"
+        elif self.v2 == "answer":
+            self.v2 = "record" if d == 0 and n >= V2_MIN_RECORD else "off"
+        elif self.v2 == "record" and d == 1:
+            if n >= V2_MIN_RECORD:
+                self._due(SID_V2, 0)
+            self.v2 = "off"
+
+    def packet(self, d, ts, l4):
+        self.ts = ts
+        flags = l4[13]
+        if flags & TCP_SYN:
+            self.syn = True
+        payload = l4[(l4[12] >> 4) * 4:]
+        if not self.done:
+            self._packet(d, flags, l4, payload)
+        self._end_packet()
+
+    def _packet(self, d, flags, l4, payload):
+        if payload and self.v2 != "off":
+            self._v2(d, payload)
+        if self.parser is None:
+            if payload and not self.seen[d]:
+                self.seen[d] = True
+                if payload.lstrip(b" \t\r\n")[:1] == b"{":
+                    self.candidate = 1
+                    self.parser = RefStratum()
+                    self.reasm = RefReasm(self.st, self._out)
+            if self.parser is None:
+                if all(self.seen) and self.v2 == "off":
+                    self.done = True
+                return
+        seq, ack = struct.unpack_from("!II", l4, 4)
+        self.reasm.segment(d, seq, flags, ack, payload)
+        if self.parser.verdict() in ("not", "not_framed"):
+            self.parser = self.reasm = None
+            self.done = True
+
+    def finish(self, last_ts):
+        """The flow ends: what reassembly holds is delivered, then a last
+        line without its newline is read (stratum_end), at the flow's last
+        packet time."""
+        if self.reasm is not None:
+            self.ts = last_ts
+            self.reasm.flush()
+            self.parser.end()
+            cd = self.parser.client_dir
+            self._evidence(1 - cd if cd >= 0 else 1)  # (a pool speaks to the client)
+            self._end_packet()
+
+    def stratum(self):
+        if self.parser is not None and self.parser.dialect:
+            return self.parser.record()
+        return None
+
+
 KIND_NAMES = {"error": "decode_error", "frag": "fragment", "unsupported": "unsupported"}
 
 
@@ -1066,6 +1876,7 @@ def truth(cap):
     counts = {"error": 0, "frag": 0, "unsupported": 0, "too_many_layers": 0}
     table, done, unattributed = {}, [], []
     df = Defrag()
+    reasm = dict.fromkeys(REASM_COUNTERS, 0)
     clock = next_tick = 0
     for i, r in enumerate(recs):
         clock = max(clock, r.ts_us)
@@ -1116,18 +1927,38 @@ def truth(cap):
         f = table.get(key)
         if f is not None and r.ts_us - f.end > f.timeout_us():
             f.reason = "timeout"
+            if f.l7:
+                f.l7.finish(f.end)
             done.append(f)
             f = None
         if f is None:
             f = table[key] = Flow(d, r.ts_us, i)
-        f.update(d, r.ts_us, wirelen)
+        toclient = f.update(d, r.ts_us, wirelen)
+        if f.proto == "TCP":
+            if f.l7 is None:
+                f.l7 = FlowL7(reasm)
+            f.l7.packet(toclient, r.ts_us, d.l4)
     last = recs[-1].ts_us if recs else 0
     for f in table.values():
         gap = last - f.end
         assert gap != f.timeout_us(), "flow exactly on a timeout boundary"
         f.reason = "timeout" if gap > f.timeout_us() else "shutdown"
+        if f.l7:
+            f.l7.finish(f.end)
         done.append(f)
     done.sort(key=lambda f: (f.start, f.idx))
+    alerts, updates, candidates = [], [], 0
+    for f in done:
+        updates += f.updates
+        if not f.l7:
+            continue
+        candidates += f.l7.candidate
+        for a in f.l7.alerts:
+            e = {"flow": f.key_fields(), "signature_id": a["sid"], "timestamp": a["ts"] / 1e6}
+            if a["sid"] in (SID_CLIENT, SID_SERVER):
+                e["direction"] = "to_client" if a["dir"] else "to_server"
+                e["dialect"] = a["dialect"]
+            alerts.append(e)
     dstats = dict(df.st, active=len(df.dg))
     assert dstats["fragments"] >= counts["frag"]
     if cap.defrag_expect is not None:
@@ -1144,7 +1975,10 @@ def truth(cap):
             "too_many_layers": counts["too_many_layers"],
             "defrag": dstats,
             "unattributed_packets": unattributed,
-            "flows": [f.record() for f in done]}
+            "flows": [f.record() for f in done],
+            "alerts": alerts,
+            "reassembly": reasm if candidates else None,
+            "updates": updates}
 
 
 # --------------------------------------------------------------------------
@@ -2560,6 +3394,769 @@ def cap_vxlan_frag():
     return cap
 
 
+# --------------------------------------------------------------------------
+# Stratum captures (issue 4). Every miner and pool message below is one JSON
+# line as the named software writes it (key order, spacing and line ends vary
+# from session to session, as they do between miners); hashes, nonces and
+# wallets come from a fixed PRNG (prng()), so every run writes the same bytes.
+# The expected stratum objects, alerts, reassembly counters and periodic
+# records are not written here: the reference model above (FlowL7) derives
+# them from the packets.
+
+def prng(label, n):
+    """n deterministic pseudo-random bytes named by label."""
+    out, i = b"", 0
+    while len(out) < n:
+        out += hashlib.sha256(b"davy:%s:%d" % (label.encode(), i)).digest()
+        i += 1
+    return out[:n]
+
+
+def phex(label, n):
+    return prng(label, (n + 1) // 2).hex()[:n]
+
+
+def palpha(label, n, alphabet):
+    return "".join(alphabet[b % len(alphabet)] for b in prng(label, n))
+
+
+def xmr_wallet(label):
+    """A Monero standard address by shape: 95 base58 characters, '4' then a
+    non-zero digit or A/B (no checksum: davy classifies by shape only)."""
+    return "4" + palpha(label + "/2", 1, "123456789AB") + palpha(label, 93, BASE58)
+
+
+def btc_bech32(label):
+    return "bc1q" + palpha(label, 38, BECH32)
+
+
+def btc_legacy(label, first="1"):
+    return first + palpha(label, 33, BASE58)
+
+
+def eth_wallet(label, mixed=False):
+    h = phex(label, 40)
+    if mixed:  # EIP-55-looking mixed case
+        h = "".join(ch.upper() if ch.isalpha() and b & 1 else ch
+                    for ch, b in zip(h, prng(label + "/case", 40)))
+    return "0x" + h
+
+
+XMR_DEMO = ("44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RV"
+            "GQBEP3A")
+XMRIG_AGENT = "XMRig/6.21.0 (Linux x86_64) libuv/1.44.2 gcc/12.2.0"
+# (separators, line end) per style: miners and pools differ in both
+STYLES = [((",", ":"), "\n"), ((", ", ": "), "\n"), ((",", ":"), "\r\n"), ((", ", ": "), "\n")]
+
+
+def jl(obj, v=0, rot=0):
+    """One JSON line in style v; rot rotates the top-level keys (key order
+    differs between implementations)."""
+    keys = list(obj)
+    k = rot % len(keys)
+    obj = {key: obj[key] for key in keys[k:] + keys[:k]}
+    sep, eol = STYLES[v % len(STYLES)]
+    return (json.dumps(obj, separators=sep) + eol).encode()
+
+
+# ---- Stratum v1 (cgminer / bfgminer and a pool like ckpool)
+def v1_script(v, login, agent, diff, tag, reject=False, extra_jobs=0):
+    """Subscribe, authorize, difficulty, notify, submits; v: style."""
+    r = v  # key order follows the style
+    e1 = phex(tag + "/en1", 8)
+    sub = [["mining.set_difficulty", phex(tag + "/sd", 32)], ["mining.notify", phex(tag + "/sn", 32)]]
+
+    def notify(j, clean):
+        return jl({"id": None, "method": "mining.notify",
+                   "params": [j, phex(tag + j + "/prev", 64), phex(tag + j + "/cb1", 118),
+                              phex(tag + j + "/cb2", 76), [phex(tag + j + "/m%d" % i, 64) for i in range(3)],
+                              "20000000", "1703a30c", "65920%03x" % (0x80 + len(j)), clean]}, v, r)
+
+    def submit(i, j):
+        return jl({"id": i, "method": "mining.submit",
+                   "params": [login, j, phex(tag + j + "/en2", 8), "65920%03x" % 0x90,
+                              phex(tag + j + "/nonce", 8)]}, v, r)
+    sends = [
+        ("c", 0.0, [jl({"id": 1, "method": "mining.subscribe", "params": [agent]}, v, r)]),
+        ("s", 0.025, [jl({"id": 1, "result": [sub, e1, 4], "error": None}, v, r)]),
+        ("c", 0.0005, [jl({"id": 2, "method": "mining.authorize", "params": [login, "x"]}, v, r)]),
+    ]
+    if v % 2:
+        sends.append(("c", 0.0005, [jl({"id": 3, "method": "mining.extranonce.subscribe",
+                                        "params": []}, v, r)]))
+    sends += [
+        ("s", 0.025, [jl({"id": 2, "result": True, "error": None}, v, r),
+                      jl({"id": None, "method": "mining.set_difficulty", "params": [diff]}, v, r),
+                      notify("4f3a%d" % v, True)]),
+        ("c", 0.41, [submit(4, "4f3a%d" % v)]),
+        ("s", 0.021, [jl({"id": 4, "result": True, "error": None}, v, r)]),
+        ("s", 0.33, [notify("4f3b%d" % v, False)]),
+        ("c", 0.27, [submit(5, "4f3b%d" % v)]),
+        ("s", 0.021, [jl({"id": 5, "result": None, "error": [23, "Low difficulty share", None]}, v, r)
+                      if reject else jl({"id": 5, "result": True, "error": None}, v, r)]),
+    ]
+    for k in range(extra_jobs):
+        sends.append(("s", 0.2, [notify("4f4%d%d" % (k, v), k == 0)]))
+        sends.append(("c", 0.1, [submit(6 + k, "4f4%d%d" % (k, v))]))
+        sends.append(("s", 0.02, [jl({"id": 6 + k, "result": True, "error": None}, v, r)]))
+    return sends
+
+
+# ---- EthereumStratum/1.0.0 (NiceHash)
+def es_script(v, login, agent, diff, tag, extranonce_sub=False):
+    r = v + 1
+
+    def notify(j, clean):
+        return jl({"id": None, "method": "mining.notify",
+                   "params": [j, phex(tag + j + "/seed", 64), phex(tag + j + "/hdr", 64), clean]}, v, r)
+    sends = [
+        ("c", 0.0, [jl({"id": 1, "method": "mining.subscribe",
+                        "params": [agent, "EthereumStratum/1.0.0"]}, v, r)]),
+        ("s", 0.03, [jl({"id": 1, "result": [["mining.notify", phex(tag + "/sid", 32),
+                                               "EthereumStratum/1.0.0"], phex(tag + "/en", 4)],
+                         "error": None}, v, r)]),
+    ]
+    if extranonce_sub:
+        sends.append(("c", 0.0004, [jl({"id": 2, "method": "mining.extranonce.subscribe",
+                                        "params": []}, v, r)]))
+    sends += [
+        ("c", 0.0004, [jl({"id": 3, "method": "mining.authorize", "params": [login, "x"]}, v, r)]),
+        ("s", 0.03, [jl({"id": 3, "result": True, "error": None}, v, r),
+                     jl({"id": None, "method": "mining.set_difficulty", "params": [diff]}, v, r),
+                     notify("bf0488aa%d" % v, True)]),
+        ("c", 0.52, [jl({"id": 4, "method": "mining.submit",
+                         "params": [login, "bf0488aa%d" % v, phex(tag + "/n1", 12)]}, v, r)]),
+        ("s", 0.02, [jl({"id": 4, "result": True, "error": None}, v, r)]),
+        ("s", 0.4, [notify("bf0488ab%d" % v, False)]),
+        ("c", 0.3, [jl({"id": 5, "method": "mining.submit",
+                        "params": [login, "bf0488ab%d" % v, phex(tag + "/n2", 12)]}, v, r)]),
+        ("s", 0.02, [jl({"id": 5, "result": True, "error": None}, v, r)]),
+    ]
+    return sends
+
+
+# ---- eth-proxy (ethminer -P http/stratum1+tcp style getwork over TCP)
+def ep_script(v, login, worker, tag, n_submits=1):
+    r = v + 2
+
+    def work(i, k):
+        return jl({"id": i, "jsonrpc": "2.0",
+                   "result": ["0x" + phex(tag + "/hdr%d" % k, 64), "0x" + phex(tag + "/seed", 64),
+                              "0x00000000" + phex(tag + "/tgt", 24)]}, v, r)
+
+    def login_msg():
+        m = {"id": 1, "jsonrpc": "2.0", "method": "eth_submitLogin", "params": [login, "x"]}
+        if worker:
+            m["worker"] = worker
+        return jl(m, v, r)
+    sends = [
+        ("c", 0.0, [login_msg()]),
+        ("s", 0.03, [jl({"id": 1, "jsonrpc": "2.0", "result": True}, v, r)]),
+        ("c", 0.0005, [jl({"id": 2, "jsonrpc": "2.0", "method": "eth_getWork", "params": []}, v, r)]),
+        ("s", 0.03, [work(2, 0)]),
+        ("c", 0.2, [jl({"id": 3, "jsonrpc": "2.0", "method": "eth_submitHashrate",
+                        "params": ["0x" + phex(tag + "/hr", 8).lstrip("0"), "0x" + phex(tag + "/cid", 64)]},
+                       v, r)]),
+        ("s", 0.03, [jl({"id": 3, "jsonrpc": "2.0", "result": True}, v, r)]),
+        ("s", 0.5, [work(0, 1)]),  # work pushed by the pool (id 0)
+    ]
+    for k in range(n_submits):
+        sends.append(("c", 0.35 if k == 0 else 0.05,
+                      [jl({"id": 4 + k, "jsonrpc": "2.0", "method": "eth_submitWork",
+                           "params": ["0x" + phex(tag + "/nonce%d" % k, 16), "0x" + phex(tag + "/hdr1", 64),
+                                      "0x" + phex(tag + "/mix%d" % k, 64)]}, v, r)]))
+        sends.append(("s", 0.03, [jl({"id": 4 + k, "jsonrpc": "2.0", "result": k % 3 != 2}, v, r)]))
+    return sends
+
+
+# ---- CryptoNote (XMRig and a pool like xmrig-proxy / supportxmr)
+def cn_blob(tag):
+    return "1010" + phex(tag + "/blob", 148)
+
+
+def cn_script(v, login, tag, rigid="", algo=("rx/0", "cn/r"), reject=False, jobs=2,
+              keepalive=True, ext_algo=True):
+    r = v
+    sess = phex(tag + "/sess", 8)
+    params = {"login": login, "pass": "x", "agent": XMRIG_AGENT, "rigid": rigid}
+    if algo is not None:
+        params["algo"] = list(algo)
+    job = {"blob": cn_blob(tag + "/0"), "job_id": phex(tag + "/j0", 12), "target": "b88d0600",
+           "algo": "rx/0", "height": 3012345, "seed_hash": phex(tag + "/seed", 64)}
+    result = {"id": sess, "job": job, "status": "OK"}
+    if ext_algo:
+        result["extensions"] = ["algo", "nicehash", "connect", "tls", "keepalive"]
+    sends = [
+        ("c", 0.0, [jl({"id": 1, "jsonrpc": "2.0", "method": "login", "params": params}, v, r)]),
+        ("s", 0.05, [jl({"id": 1, "jsonrpc": "2.0", "error": None, "result": result}, v, r)]),
+    ]
+    for k in range(1, jobs + 1):
+        jid = phex(tag + "/j%d" % k, 12)
+        sends.append(("s", 0.5, [jl({"jsonrpc": "2.0", "method": "job",
+                                     "params": {"blob": cn_blob(tag + "/%d" % k), "job_id": jid,
+                                                "target": "%08x" % (0xb88d0600 - k), "algo": "rx/0",
+                                                "height": 3012345 + k,
+                                                "seed_hash": phex(tag + "/seed", 64)}}, v, r)]))
+        sends.append(("c", 0.3, [jl({"id": 1 + k, "jsonrpc": "2.0", "method": "submit",
+                                     "params": {"id": sess, "job_id": jid,
+                                                "nonce": phex(tag + "/n%d" % k, 8),
+                                                "result": phex(tag + "/r%d" % k, 64)}}, v, r)]))
+        bad = reject and k == jobs
+        sends.append(("s", 0.03, [jl({"id": 1 + k, "jsonrpc": "2.0",
+                                      "error": {"code": -1, "message": "Low difficulty share"}}, v, r)
+                                  if bad else
+                                  jl({"id": 1 + k, "jsonrpc": "2.0", "error": None,
+                                      "result": {"status": "OK"}}, v, r)]))
+    if keepalive:
+        kid = jobs + 2
+        sends.append(("c", 0.2, [jl({"id": kid, "jsonrpc": "2.0", "method": "keepalived",
+                                     "params": {"id": sess}}, v, r)]))
+        sends.append(("s", 0.03, [jl({"id": kid, "jsonrpc": "2.0", "error": None,
+                                      "result": {"status": "KEEPALIVED"}}, v, r)]))
+    return sends
+
+
+SEG_DT = 0.0001  # between the segments of one send
+MSS = 1448
+
+
+def seg_plain(i, fc, payload):
+    return [("seg", o, min(MSS, len(payload) - o)) for o in range(0, len(payload), MSS)]
+
+
+def play(sess_rows, c, t, sends, shape=seg_plain, visible=None, rtt=0.02, handshake=True,
+         close=True):
+    """Plays a TCP session: handshake, the sends (side, delay, lines), FIN
+    both ways. shape(i, from_client, payload) -> ops in emission order:
+    ("seg", off, n) sends payload[off:off+n] at its sequence number (a range
+    sent before is a retransmission), ("lose", off, n) builds it but the
+    capture never sees it. visible(from_client, send index; -1 handshake,
+    len(sends) close) -> the capture sees that side's packets then. The peer
+    acknowledges each send unless it answers within 10 ms. Appends (t,
+    from_client, l3) to sess_rows; returns the time after."""
+    t0 = t
+    seen = visible or (lambda fc, i: True)
+
+    def put(fc, l3, i):
+        if seen(fc, i):
+            sess_rows.append((t, fc, l3))
+    if handshake:
+        put(True, c.syn(), -1)
+        t += rtt
+        put(False, c.synack(), -1)
+        t += 0.0001
+        put(True, c.ack(True), -1)
+    for i, (side, dt, lines) in enumerate(sends):
+        fc = side == "c"
+        t = max(t + 0.0001, t0 + dt[1]) if isinstance(dt, tuple) else t + dt
+        payload = b"".join(lines)
+        base = c.seq[fc]
+        covered = bytearray(len(payload))
+        for op, off, n in shape(i, fc, payload):
+            assert n > 0 and off + n <= len(payload)
+            c.seq[fc] = (base + off) & 0xFFFFFFFF
+            l3 = c.data(fc, payload[off:off + n])
+            covered[off:off + n] = b"\x01" * n
+            if op == "seg":
+                put(fc, l3, i)
+                t += SEG_DT
+            else:
+                assert op == "lose"
+        assert all(covered), "a send's bytes must all be built"
+        c.seq[fc] = (base + len(payload)) & 0xFFFFFFFF
+        nxt = sends[i + 1] if i + 1 < len(sends) else None
+        if nxt is None or (nxt[0] == "c") == fc or isinstance(nxt[1], tuple) or nxt[1] > 0.01:
+            t += 0.0002
+            put(not fc, c.ack(not fc), i)
+    if close:
+        n = len(sends)
+        t += 0.05
+        put(True, c.fin(True), n)
+        t += rtt
+        put(False, c.fin(False), n)
+        t += 0.0001
+        put(True, c.ack(True), n)
+    return t
+
+
+def add_sessions(cap, sessions):
+    """sessions: [(rows, link)]; adds every packet in time order (a stable
+    sort: packets of one session keep their order)."""
+    allrows = []
+    for k, (rows, link) in enumerate(sessions):
+        allrows += [(t, k, n, fc, l3, link) for n, (t, fc, l3) in enumerate(rows)]
+    allrows.sort(key=lambda x: (x[0], x[1], x[2]))
+    for t, _, _, fc, l3, link in allrows:
+        cap.add(t, link(l3, fc))
+
+
+def stratum_addrs(net, si, v6=False):
+    """Client and pool addresses of session si of a capture (net: the
+    capture's number). IPv4 address sums differ between sessions: nDPI's
+    mining cache is keyed by the sum of the two addresses."""
+    if v6:
+        return "2001:db8:%x::%x" % (0x100 + net, 0x10 + si), "2001:db8:%x:1::%x" % (0x100 + net, 0x80 + si)
+    return "10.244.%d.%d" % (net, 10 + si), "203.0.113.%d" % (20 + si + 4 * net % 100)
+
+
+DIALECT_PORTS = {"stratum_v1": 3333, "ethereum_stratum": 4444, "eth_proxy": 8008, "cryptonote": 3333}
+
+
+def dialect_sends(dialect, v, tag, **kw):
+    """A typical session of each dialect, style v (wallets and agents vary with v)."""
+    if dialect == "stratum_v1":
+        login = [btc_bech32(tag) + ".rig%02d" % v, btc_legacy(tag) + ".worker%d" % v,
+                 btc_legacy(tag, "3"), btc_bech32(tag)][v % 4]
+        agent = ["cgminer/4.12.0", "bfgminer/5.5.0", "cgminer/4.12.0", "bfgminer/5.5.0"][v % 4]
+        return v1_script(v, login, agent, [16384, 65536, 1024, 8192][v % 4], tag,
+                         reject=v % 2 == 1, **kw)
+    if dialect == "ethereum_stratum":
+        login = [eth_wallet(tag, True) + ".worker%d" % v, eth_wallet(tag), eth_wallet(tag) + ".rig",
+                 eth_wallet(tag, True)][v % 4]
+        agent = ["NiceHash/1.0.0", "ethminer-0.19.0", "NiceHash/1.0.0", "ethminer-0.19.0"][v % 4]
+        diff = [0.5, 4.0, 2, 0.25][v % 4]
+        return es_script(v, login, agent, diff, tag, extranonce_sub=v % 2 == 0, **kw)
+    if dialect == "eth_proxy":
+        w = eth_wallet(tag, v % 2 == 1)
+        login, worker = [(w + ".rig%d" % v, None), (w, "rig%d" % v), (w + ".eth1", "eth1.0"),
+                         (w, None)][v % 4]
+        return ep_script(v, login, worker, tag, **kw)
+    login = [XMR_DEMO, xmr_wallet(tag) + ".rig%d" % v, xmr_wallet(tag),
+             xmr_wallet(tag) + "+50000"][v % 4]
+    return cn_script(v, login, tag, rigid=["", "rig-%d" % v, "k8s-node-%d" % v, ""][v % 4],
+                     algo=[("rx/0", "cn/r"), ("rx/0",), None, ("rx/0", "rx/wow", "cn/r")][v % 4],
+                     reject=v % 2 == 1, **kw)
+
+
+DIALECT_ORDER = ("stratum_v1", "ethereum_stratum", "eth_proxy", "cryptonote")
+
+
+def cap_stratum_dialects():
+    cap = Cap("stratum_dialects.pcap", LT_ETH, "Stratum dialects, complete sessions (SYN to FIN "
+              "both ways, key order, spacing and line ends varying as between miners): Stratum "
+              "v1 (cgminer/bfgminer: subscribe, authorize wallet.worker, set_difficulty, notify, "
+              "submit, accepted/rejected), EthereumStratum/1.0.0 (NiceHash: subscribe with the "
+              "EthereumStratum/1.0.0 parameter, 4-item notify), eth-proxy (ethminer: "
+              "eth_submitLogin 0x wallet, eth_getWork, 3-item work results and pushes, "
+              "eth_submitHashrate, eth_submitWork), CryptoNote (XMRig: login with "
+              "login/pass/agent/rigid/algo, login result with job, job notifications, submit, "
+              "keepalived), each on its usual port (3333, 4444, 8008, 3333) and on 443, 80 and "
+              "8080; 16 sessions, two of them over IPv6")
+    sessions = []
+    si = 0
+    for d in DIALECT_ORDER:
+        for k, port in enumerate((DIALECT_PORTS[d], 443, 80, 8080)):
+            v6 = si in (5, 14)
+            cli, srv = stratum_addrs(1, si, v6)
+            c = Tcp(cli, 40000 + 17 * si, srv, port, 0x1000000 * (si + 1), 0x7000000 + 0x100000 * si,
+                    cipid=1000 * si, sipid=1000 * si + 500)
+            rows = []
+            play(rows, c, 0.2 * si, dialect_sends(d, k + si // 4, "dialects/%d" % si))
+            sessions.append((rows, eth_link()))
+            si += 1
+    add_sessions(cap, sessions)
+    return cap
+
+
+def chunked(n, size, start=0):
+    return [(o, min(size, n - o)) for o in range(start, n, size)]
+
+
+def seg_onebyte():
+    done = set()
+
+    def shape(i, fc, payload):
+        if fc or fc not in done:  # every client send, the server's first one
+            done.add(fc)
+            return [("seg", k, 1) for k in range(len(payload))]
+        return seg_plain(i, fc, payload)
+    return shape
+
+
+def seg_pairs(size=24):
+    """Adjacent segments swapped; the first segment of each direction stays
+    first (davy starts a direction at its first payload segment)."""
+    firsts = set()
+
+    def shape(i, fc, payload):
+        ch = chunked(len(payload), size)
+        lead = [] if fc in firsts else [ch.pop(0)]
+        firsts.add(fc)
+        order = []
+        for k in range(0, len(ch) - 1, 2):
+            order += [ch[k + 1], ch[k]]
+        if len(ch) % 2:
+            order.append(ch[-1])
+        return [("seg", o, n) for o, n in lead + order]
+    return shape
+
+
+SHUFFLE = (3, 1, 0, 2, 7, 5, 4, 6)  # within windows of 8 segments: at most 7 pieces held
+
+
+def seg_shuffle(size=16):
+    firsts = set()
+
+    def shape(i, fc, payload):
+        ch = chunked(len(payload), size)
+        lead = [] if fc in firsts else [ch.pop(0)]
+        firsts.add(fc)
+        order = []
+        for w in range(0, len(ch), len(SHUFFLE)):
+            win = ch[w:w + len(SHUFFLE)]
+            order += [win[p] for p in SHUFFLE if p < len(win)]
+        return [("seg", o, n) for o, n in lead + order]
+    return shape
+
+
+def seg_retrans(size=40):
+    """Retransmissions: an exact copy of a delivered segment, a copy that
+    overlaps delivered bytes and brings new ones, a segment buffered out of
+    order then covered again by a larger one (all copies carry the same
+    bytes)."""
+    def shape(i, fc, payload):
+        ch = chunked(len(payload), size)
+        if len(ch) < 7:
+            return [("seg", o, n) for o, n in ch] + [("seg", ch[-1][0], ch[-1][1])]
+        (o0, n0), (o1, n1), (o2, n2), (o3, n3), (o4, n4), (o5, n5) = ch[:6]
+        ops = [("seg", o0, n0), ("seg", o1, n1), ("seg", o1, n1),       # exact copy
+               ("seg", o2, n2), ("seg", o2 + 8, o3 + n3 - o2 - 8),     # overlaps, brings seg 3
+               ("seg", o3, n3),                                       # old by now
+               ("seg", o5, n5), ("seg", o4, o5 + n5 - o4)]             # buffered, then covered
+        return ops + [("seg", o, n) for o, n in ch[6:]]
+    return shape
+
+
+def cap_stratum_segments():
+    cap = Cap("stratum_segments.pcap", LT_ETH, "Stratum streams cut up, each dialect four "
+              "times: (a) every client send and the pool's first answer in 1-byte segments; "
+              "(b) 24-byte segments with adjacent pairs swapped; (c) 16-byte segments shuffled "
+              "within windows of 8 (at most 7 pieces held out of order per direction); (d) "
+              "40-byte segments with an exact retransmission, an overlapping retransmission "
+              "that brings new bytes, and a segment buffered out of order then covered again "
+              "by a larger one (same bytes). The first segment of each direction is always "
+              "in order; acknowledgements never run ahead of the bytes shown")
+    shapes = (("1-byte", seg_onebyte), ("pairs", seg_pairs), ("shuffle", seg_shuffle),
+              ("retrans", seg_retrans))
+    sessions = []
+    si = 0
+    for d in DIALECT_ORDER:
+        for k, (_, mk) in enumerate(shapes):
+            cli, srv = stratum_addrs(2, si)
+            c = Tcp(cli, 41000 + 13 * si, srv, DIALECT_PORTS[d], 0x2000000 * (si + 1),
+                    0x9000000 + 0x100000 * si, cipid=2000 + 700 * si, sipid=2300 + 700 * si)
+            rows = []
+            play(rows, c, 0.3 * si, dialect_sends(d, k, "segments/%d" % si), shape=mk())
+            sessions.append((rows, eth_link()))
+            si += 1
+    add_sessions(cap, sessions)
+    return cap
+
+
+def lose_head(index, keep_from):
+    """Send `index` loses its first keep_from bytes (the capture starts, or a
+    segment goes missing, mid-line)."""
+    def shape(i, fc, payload):
+        if i == index:
+            return [("lose", 0, keep_from), ("seg", keep_from, len(payload) - keep_from)]
+        return seg_plain(i, fc, payload)
+    return shape
+
+
+def first_send(sends, side, pred=lambda lines: True, after=0):
+    return next(i for i, (s, _, lines) in enumerate(sends) if s == side and i >= after and pred(lines))
+
+
+def cap_stratum_loss():
+    cap = Cap("stratum_loss.pcap", LT_ETH, "Stratum with bytes missing from the capture: (1) "
+              "XMRig session whose capture starts mid-connection, mid-line (no handshake; "
+              "the first packet is the tail of a submit), then the pool's answer, a job "
+              "(the pool speaks first: 4960002) and the miner's next submit (4960001); (2) "
+              "Stratum v1 session whose first submit lost its first segment, acknowledged "
+              "by the pool (gap declared at that ACK: one submit fewer, the pool's answer "
+              "to it unmatched); (3) eth-proxy seen from the miner's side only, the head "
+              "of a submit lost: about 4 KB after the hole fit in 3 pieces, the gap is "
+              "declared when the flow ends; (3b) XMRig seen from the miner's side only, "
+              "200 submits, the head of the third lost: the segment after 16 full pieces "
+              "(32 KB) declares the gap; (4) Stratum v1 seen from the miner's side only; (5) "
+              "CryptoNote and eth-proxy seen from the pool's side only (SYN-ACK on); (6) "
+              "Stratum v1 from the pool's side only, capture starting at a mining.notify "
+              "(no handshake: the pool is the flow's source); (7) eth-proxy whose last miner "
+              "message, an eth_submitWork, lacks its newline before FIN: read when the flow "
+              "ends, a submit the pool never answered")
+    sessions = []
+    link = eth_link()
+    # (1) mid-connection, mid-line
+    cli, srv = stratum_addrs(3, 0)
+    c = Tcp(cli, 42001, srv, 3333, 0x3100000, 0x3900000, cipid=3000, sipid=3500)
+    sends = dialect_sends("cryptonote", 1, "loss/0", jobs=4)
+    k = first_send(sends, "c", lambda ls: b'"submit"' in ls[0], after=4)
+    rows = []
+    play(rows, c, 0.0, sends, shape=lose_head(k, 60), handshake=False,
+         visible=lambda fc, i: i >= k)
+    sessions.append((rows, link))
+    # (2) a lost client segment the pool acknowledges
+    cli, srv = stratum_addrs(3, 1)
+    c = Tcp(cli, 42002, srv, 3333, 0x3200000, 0x3A00000, cipid=3100, sipid=3600)
+    sends = dialect_sends("stratum_v1", 0, "loss/1")
+    k = first_send(sends, "c", lambda ls: b"mining.submit" in ls[0])
+    rows = []
+    play(rows, c, 0.3, sends, shape=lose_head(k, 50))
+    sessions.append((rows, link))
+    # (3) miner's side only, one segment lost, 17 more after it
+    cli, srv = stratum_addrs(3, 2)
+    c = Tcp(cli, 42003, srv, 8008, 0x3300000, 0x3B00000, cipid=3200, sipid=3700)
+    sends = dialect_sends("eth_proxy", 2, "loss/2", n_submits=22)
+    k = first_send(sends, "c", lambda ls: b"eth_submitWork" in ls[0])
+    rows = []
+    play(rows, c, 0.6, sends, shape=lose_head(k, 70), visible=lambda fc, i: fc)
+    sessions.append((rows, link))
+    # (3b) miner's side only, a busy miner: more than 16 pieces of 2048 bytes
+    # follow the hole, so the segment that needs a 17th piece declares the gap
+    cli, srv = stratum_addrs(3, 7)
+    c = Tcp(cli, 42008, srv, 3333, 0x3700000, 0x3F00000, cipid=3700, sipid=4200)
+    tag = "loss/7"
+    sends = dialect_sends("cryptonote", 2, tag, jobs=0, keepalive=False)
+    for k in range(200):
+        sends.append(("c", 0.1, [jl({"id": 2 + k, "jsonrpc": "2.0", "method": "submit",
+                                     "params": {"id": phex(tag + "/sess", 8),
+                                                "job_id": phex(tag + "/j%d" % (k // 10), 12),
+                                                "nonce": phex(tag + "/n%d" % k, 8),
+                                                "result": phex(tag + "/r%d" % k, 64)}})]))
+    k = first_send(sends, "c", lambda ls: b'"submit"' in ls[0], after=4)
+    rows = []
+    play(rows, c, 3.0, sends, shape=lose_head(k, 80), visible=lambda fc, i: fc)
+    sessions.append((rows, link))
+    # (7) the miner's last message has no newline, then both sides close: it
+    # is read when the flow ends (the pool never answered it)
+    cli, srv = stratum_addrs(3, 8)
+    c = Tcp(cli, 42009, srv, 8008, 0x3800000, 0x3F80000, cipid=3800, sipid=4300)
+    sends = dialect_sends("eth_proxy", 3, "loss/8", n_submits=2)[:-1]
+    side, dt, lines = sends[-1]
+    assert side == "c" and lines[-1].endswith(b"\n")
+    sends[-1] = (side, dt, lines[:-1] + [lines[-1].rstrip(b"\r\n")])
+    rows = []
+    play(rows, c, 3.5, sends)
+    sessions.append((rows, link))
+    # (4) miner's side only
+    cli, srv = stratum_addrs(3, 3)
+    c = Tcp(cli, 42004, srv, 3333, 0x3400000, 0x3C00000, cipid=3300, sipid=3800)
+    rows = []
+    play(rows, c, 0.9, dialect_sends("stratum_v1", 1, "loss/3"), visible=lambda fc, i: fc)
+    sessions.append((rows, link))
+    # (5) pool's side only, handshake seen from the pool (SYN-ACK)
+    for si, d, port in ((4, "cryptonote", 3333), (5, "eth_proxy", 8008)):
+        cli, srv = stratum_addrs(3, si)
+        c = Tcp(cli, 42000 + si + 1, srv, port, 0x3000000 + si * 0x100000, 0x3D00000 + si,
+                cipid=3000 + 100 * si, sipid=3900 + 10 * si)
+        rows = []
+        play(rows, c, 0.3 * si, dialect_sends(d, si, "loss/%d" % si), visible=lambda fc, i: not fc)
+        sessions.append((rows, link))
+    # (6) pool's side only, from a mining.notify on
+    cli, srv = stratum_addrs(3, 6)
+    c = Tcp(cli, 42007, srv, 3333, 0x3600000, 0x3E00000, cipid=3600, sipid=4100)
+    sends = dialect_sends("stratum_v1", 2, "loss/6", extra_jobs=2)
+    k = first_send(sends, "s", lambda ls: len(ls) == 1 and b'"mining.notify"' in ls[0], after=3)
+    rows = []
+    play(rows, c, 1.8, sends, handshake=False, visible=lambda fc, i: not fc and i >= k)
+    sessions.append((rows, link))
+    add_sessions(cap, sessions)
+    return cap
+
+
+def tunnel_stratum_cap(name, desc, mk_link, net):
+    cap = Cap(name, LT_ETH, desc)
+    sessions = []
+    for si, d in enumerate(DIALECT_ORDER):
+        cli, srv = "10.244.%d.%d" % (net, 10 + si), "10.244.%d.%d" % (net + 1, 50 + si)
+        c = Tcp(cli, 43000 + si, srv, DIALECT_PORTS[d], 0x4000000 + si * 0x10000,
+                0x4800000 + si * 0x10000, cipid=4000 + 100 * si, sipid=4500 + 100 * si)
+        rows = []
+        play(rows, c, 0.4 * si, dialect_sends(d, si, "%s/%d" % (name, si)), rtt=0.0005)
+        sessions.append((rows, mk_link(si)))
+    add_sessions(cap, sessions)
+    return cap
+
+
+def cap_stratum_vxlan():
+    return tunnel_stratum_cap(
+        "stratum_vxlan.pcap", "Stratum inside VXLAN (UDP 4789, VNI 4096): one session of each "
+        "dialect (v1, EthereumStratum, eth-proxy, CryptoNote) between pods of nodes 192.0.2.31 "
+        "and 192.0.2.32, SYN to FIN; the alerts and stratum objects are those of the inner flows",
+        lambda si: vxlan_link("192.0.2.31", "192.0.2.32", 4096), 60)
+
+
+def cap_stratum_geneve():
+    return tunnel_stratum_cap(
+        "stratum_geneve.pcap", "Stratum inside Geneve (UDP 6081, VNI 7001, inner Ethernet; the "
+        "eth-proxy session with protocol 0x0800, inner IPv4 directly): one session of each "
+        "dialect between pods of nodes 192.0.2.41 and 192.0.2.42, SYN to FIN",
+        lambda si: geneve_link("192.0.2.41", "192.0.2.42", 7001, ETH_IPV4 if si == 2 else ETH_TEB), 62)
+
+
+def cap_stratum_quiet():
+    cap = Cap("stratum_quiet.pcap", LT_ETH, "traffic that looks like Stratum to a careless "
+              "eye and must raise no alert and carry no stratum object: a JSON-RPC service "
+              "whose login method takes username/password, then a 'submit' without "
+              "job_id/nonce/result; {\"login\":\"bob\",\"pass\":\"x\"} (score 1) and a login with "
+              "pass and agent but no wallet (score 2) whose answers carry no job; Bitcoin-style "
+              "JSON-RPC getblock/getblockcount over newline-delimited TCP; newline-delimited "
+              "JSON logs with a \"method\" member (one direction); HTTP on 8080")
+    sessions = []
+    link = eth_link()
+
+    def line(o, v=0):
+        return jl(o, v)
+    # 1. a JSON-RPC login service
+    s1 = [("c", 0.0, [line({"id": 1, "jsonrpc": "2.0", "method": "login",
+                             "params": {"username": "bob", "password": "x"}})]),
+          ("s", 0.02, [line({"id": 1, "jsonrpc": "2.0",
+                             "result": {"token": phex("quiet/tok", 32), "expires_in": 3600}})]),
+          ("c", 0.3, [line({"id": 2, "jsonrpc": "2.0", "method": "submit",
+                            "params": {"form": "contact", "email": "bob@example.org"}})]),
+          ("s", 0.02, [line({"id": 2, "jsonrpc": "2.0", "result": {"status": "OK"}})]),
+          ("c", 0.3, [line({"id": 3, "jsonrpc": "2.0", "method": "logout", "params": {}})]),
+          ("s", 0.02, [line({"id": 3, "jsonrpc": "2.0", "result": True})])]
+    # 2. login/pass only: tentative, answered without a job
+    s2 = [("c", 0.0, [line({"id": 1, "jsonrpc": "2.0", "method": "login",
+                             "params": {"login": "bob", "pass": "x"}}, 1)]),
+          ("s", 0.02, [line({"id": 1, "jsonrpc": "2.0", "error": None,
+                             "result": {"id": "5f1c", "status": "OK"}}, 1)]),
+          ("c", 0.2, [line({"id": 2, "jsonrpc": "2.0", "method": "getjob", "params": {"id": "5f1c"}}, 1)]),
+          ("s", 0.02, [line({"id": 2, "jsonrpc": "2.0", "error": None, "result": {"status": "OK"}}, 1)])]
+    # 3. login, pass and agent, no wallet: score 2, answered without a job
+    s3 = [("c", 0.0, [line({"method": "login", "params": {"login": "alice@example.org",
+                                                          "pass": "hunter2", "agent": "Mozilla/5.0"},
+                            "id": 1})]),
+          ("s", 0.02, [line({"id": 1, "result": {"session": phex("quiet/s3", 16), "motd": "welcome"},
+                             "error": None})])]
+    # 4. Bitcoin-style JSON-RPC, one request per line
+    genesis = "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f"
+    s4 = [("c", 0.0, [line({"jsonrpc": "2.0", "id": 1, "method": "getblockcount", "params": []})]),
+          ("s", 0.01, [line({"result": 823456, "error": None, "id": 1})]),
+          ("c", 0.05, [line({"jsonrpc": "2.0", "id": 2, "method": "getblock", "params": [genesis, 1]})]),
+          ("s", 0.01, [line({"result": {"hash": genesis, "confirmations": 823457, "height": 0,
+                                        "version": 1, "merkleroot": phex("quiet/mr", 64),
+                                        "time": 1231006505, "nonce": 2083236893, "bits": "1d00ffff",
+                                        "nTx": 1}, "error": None, "id": 2})]),
+          ("c", 0.05, [line({"jsonrpc": "2.0", "id": 3, "method": "getbestblockhash", "params": []})]),
+          ("s", 0.01, [line({"result": phex("quiet/best", 64), "error": None, "id": 3})])]
+    # 5. JSON logs shipped to a collector (fluent-bit tcp input), one way
+    s5 = [("c", 0.1 * k, [line({"time": "2024-01-01T00:00:%02d.%03dZ" % (4 + k, 17 * k), "level": "info",
+                                "method": "GET", "path": "/healthz", "status": 200,
+                                "duration_ms": 3 + k})]) for k in range(6)]
+    for si, (sends, port) in enumerate(((s1, 4000), (s2, 7000), (s3, 7001), (s4, 8332), (s5, 5170))):
+        cli, srv = stratum_addrs(4, si)
+        c = Tcp(cli, 44000 + si, srv, port, 0x5000000 + si * 0x10000, 0x5800000 + si * 0x10000,
+                cipid=5000 + 100 * si, sipid=5500 + 100 * si)
+        rows = []
+        play(rows, c, 0.5 * si, sends)
+        sessions.append((rows, link))
+    cli, srv = stratum_addrs(4, 5)
+    sessions.append((http_rows(cli, 44005, srv, 8080, 0x5050000, 0x5850000), link))
+    sessions[-1] = ([(t + 3.0, fc, l3) for t, fc, l3 in sessions[-1][0]], link)
+    add_sessions(cap, sessions)
+    return cap
+
+
+def v2_bytes(label, n, kind="random"):
+    if kind == "zeros":
+        return bytes(n)
+    if kind == "a":
+        return b"a" * n
+    b = prng(label, n)
+    if b[0] in b" \t\r\n{":  # never a Stratum candidate: no '{' first
+        b = bytes([b[0] ^ 0x80]) + b[1:]
+    return b
+
+
+def cap_stratum_v2():
+    cap = Cap("stratum_v2.pcap", LT_ETH, "Stratum V2 heuristic (sid 4960004): a flow with "
+              "SYN whose first client payload is 64 random-looking bytes (Noise NX ephemeral "
+              "key), answered by exactly 170 bytes, then two client records (>= 38 bytes) "
+              "and a server record (>= 38): one alert, at the server record; near misses, "
+              "no alert: a 63-byte first payload, 64 zero bytes, 64 bytes of 'a', a "
+              "171-byte answer, the same exchange as the first flow without its handshake "
+              "(capture started after the SYN)")
+    sessions = []
+    link = eth_link()
+    cases = [((64, "random"), 170, True), ((63, "random"), 170, True), ((64, "zeros"), 170, True),
+             ((64, "a"), 170, True), ((64, "random"), 171, True), ((64, "random"), 170, False)]
+    for si, ((n, kind), answer, hs) in enumerate(cases):
+        tag = "v2/%d" % si
+        sends = [("c", 0.0, [v2_bytes(tag + "/hello", n, kind)]),
+                 ("s", 0.02, [v2_bytes(tag + "/answer", answer)]),
+                 ("c", 0.01, [v2_bytes(tag + "/rec1", 96)]),
+                 ("c", 0.001, [v2_bytes(tag + "/rec2", 58)]),
+                 ("s", 0.02, [v2_bytes(tag + "/rec3", 214)]),
+                 ("c", 0.5, [v2_bytes(tag + "/rec4", 74)]),
+                 ("s", 0.02, [v2_bytes(tag + "/rec5", 122)])]
+        cli, srv = stratum_addrs(5, si)
+        c = Tcp(cli, 45000 + si, srv, 34255, 0x6000000 + si * 0x10000, 0x6800000 + si * 0x10000,
+                cipid=6000 + 100 * si, sipid=6500 + 100 * si)
+        rows = []
+        play(rows, c, 0.4 * si, sends, handshake=hs)
+        sessions.append((rows, link))
+    add_sessions(cap, sessions)
+    return cap
+
+
+def cap_stratum_long():
+    cap = Cap("stratum_long.pcap", LT_ETH, "one XMRig session of about 1000 s of packet time: "
+              "login, a keepalived every 60 s, a new job every 120 s, a submit every 180 s, FIN "
+              "at the end; the flow lasts more than three --flow-update-interval periods (300 s "
+              "by default): periodic flow records (reason update) are due at the first packets "
+              "after 300 s, 600 s and 900 s")
+    cli, srv = stratum_addrs(6, 0)
+    c = Tcp(cli, 46000, srv, 3333, 0x7000000, 0x7800000, cipid=7000, sipid=7500)
+    tag = "long"
+    sess = phex(tag + "/sess", 8)
+    sends = dialect_sends("cryptonote", 0, tag, jobs=0, keepalive=False)
+    ev = []
+    for k in range(1, 17):
+        ev.append((60.0 * k + 0.2 + 0.003 * k, "keep", k))
+    for k in range(1, 9):
+        ev.append((120.0 * k + 0.5 + 0.007 * k, "job", k))
+    for k in range(1, 6):
+        ev.append((180.0 * k + 7.1 + 0.011 * k, "submit", k))
+    ev.sort()
+    rid = 10
+    for at, what, k in ev:
+        if what == "keep":
+            rid += 1
+            sends.append(("c", ("at", at), [jl({"id": rid, "jsonrpc": "2.0", "method": "keepalived",
+                                                "params": {"id": sess}})]))
+            sends.append(("s", 0.03, [jl({"id": rid, "jsonrpc": "2.0", "error": None,
+                                          "result": {"status": "KEEPALIVED"}})]))
+        elif what == "job":
+            sends.append(("s", ("at", at), [jl({"jsonrpc": "2.0", "method": "job", "params": {
+                "blob": cn_blob(tag + "/%d" % k), "job_id": phex(tag + "/j%d" % k, 12),
+                "target": "%08x" % (0xb88d0600 + k), "algo": "rx/0", "height": 3012400 + k,
+                "seed_hash": phex(tag + "/seed", 64)}})]))
+        else:
+            rid += 1
+            sends.append(("c", ("at", at), [jl({"id": rid, "jsonrpc": "2.0", "method": "submit",
+                                                "params": {"id": sess,
+                                                           "job_id": phex(tag + "/j%d" % ((k * 3) // 2), 12),
+                                                           "nonce": phex(tag + "/n%d" % k, 8),
+                                                           "result": phex(tag + "/r%d" % k, 64)}})]))
+            sends.append(("s", 0.03, [jl({"id": rid, "jsonrpc": "2.0", "error": None,
+                                          "result": {"status": "OK"}})]))
+    sends.append(("c", ("at", 1000.3), [jl({"id": rid + 1, "jsonrpc": "2.0", "method": "keepalived",
+                                            "params": {"id": sess}})]))
+    sends.append(("s", 0.03, [jl({"id": rid + 1, "jsonrpc": "2.0", "error": None,
+                                  "result": {"status": "KEEPALIVED"}})]))
+    rows = []
+    play(rows, c, 0.0, sends)
+    add_sessions(cap, [(rows, eth_link())])
+    return cap
+
+
+STRATUM_CAPS = (cap_stratum_dialects, cap_stratum_segments, cap_stratum_loss, cap_stratum_vxlan,
+                cap_stratum_geneve, cap_stratum_quiet, cap_stratum_v2, cap_stratum_long)
+V2_CAPTURES = ("stratum_v2.pcap",)
+
+
 def build_all():
     caps = [
         cap_demo(),
@@ -2605,7 +4202,7 @@ def build_all():
         cap_nested(),
         cap_tunnel_damaged(),
         cap_vxlan_frag(),
-    ]
+    ] + [mk() for mk in STRATUM_CAPS]
     by_name = {c.name: c for c in caps}
     by_name["eth_tcp_http.pcapng"].desc = "pcapng (SHB, one IDB, EPBs) equivalent of eth_tcp_http.pcap"
     by_name["eth_tcp_http_be.pcap"].desc = "big-endian pcap (magic a1b2c3d4 written big-endian) equivalent of eth_tcp_http.pcap"
@@ -2682,6 +4279,32 @@ layers of the flow's first packet, outermost first, e.g.
 (`vni` / `key` (K bit only) / `session_id` (ERSPAN II, III) / `label` (MPLS
 top label, no addresses)). At most 4 tunnel layers; a 5th is a decode error.
 
+Stratum (rules in `rules.stratum`; captures `stratum_*` and `demo.pcap`): a
+flow in which davy must recognise a Stratum dialect has `stratum`, the fields
+of its record's stratum object that the model states (`dialect`, `role`,
+`login`, `wallet_type`, `worker`, `pass`, `agent`, `algo`, `rigid`,
+`difficulty`, `jobs`, `submits`, `accepted`, `rejected`; empty strings
+absent); other flows must have none. Every capture has `alerts`: exactly the
+alert records davy must write, each with `flow` (`proto`, `src_ip`,
+`src_port`, `dest_ip`, `dest_port`, `start`: the flow's, as in its record),
+`signature_id`, `timestamp` (epoch seconds), and for 4960001/4960002
+`direction` and the stratum object's `dialect` at that time. Captures with
+Stratum candidates have `reassembly`: davy's `stats.reassembly` counters
+`gaps`, `gaps_ack`, `gaps_full`, `gaps_flush`. Captures with flows longer than
+the default `--flow-update-interval` (300 s) have `updates`: the periodic flow
+records (`flow.reason` `update`) with `flow`, `timestamp` and the counters so
+far. These come from a reference model in `gen.py` (`FlowL7`: candidate
+choice, `RefReasm`: TCP reassembly, `RefStratum`: the parser), written from
+the contracts in `include/stratum.h`, `include/tcp_reasm.h` and
+`include/stratum_flow.h`, not from davy's C code. The Stratum captures were
+checked against tshark: `tshark -o tcp.reassemble_out_of_order:TRUE -z
+follow,tcp,raw,N` rebuilds every complete stream (1-byte, swapped,
+shuffled and retransmitted segments, inside VXLAN and Geneve too) into
+exactly the bytes of the session scripts; in `stratum_loss.pcap` it reports
+the designed holes ("Previous segment(s) not captured", "ACKed segment that
+wasn't captured" on the pool's ACK where `gaps_ack` is declared); the V2
+flows show the intended payload sizes (64/170/..., 63, 171, no SYN).
+
 The truth is computed, not typed: each packet is built with a label (flow
 packet, decode error, fragment, unsupported), a reference decoder in `gen.py`
 re-reads the bytes by davy's rules and must agree with the label, a
@@ -2737,6 +4360,17 @@ def write_readme(outdir, manifest):
             extra.append("%d unsupported" % c["unsupported"])
         if c.get("error"):
             extra.append("error %s" % c["error"])
+        ns = sum(1 for f in c["flows"] if "stratum" in f)
+        if ns:
+            extra.append("%d Stratum" % ns)
+        if c.get("alerts"):
+            sids = collections.Counter(a["signature_id"] for a in c["alerts"])
+            extra.append("alerts " + ", ".join("%d x%d" % (k, sids[k]) for k in sorted(sids)))
+        if any(c.get("reassembly", {}).values()):
+            extra.append("gaps " + ", ".join("%s %d" % (k[5:], v) for k, v in c["reassembly"].items()
+                                             if k != "gaps" and v))
+        if c.get("updates"):
+            extra.append("%d update records" % len(c["updates"]))
         tail = " (%d flow%s%s)" % (n, "" if n == 1 else "s", "".join(", " + e for e in extra))
         lines.append("| `%s` | %s | %s%s |\n" % (name, lt, c["description"], tail))
     with open(os.path.join(outdir, "README.md"), "w") as f:
@@ -2789,6 +4423,13 @@ def main():
         if t["unattributed_packets"]:
             entry["unattributed_packets"] = t["unattributed_packets"]
         entry["flows"] = t["flows"]
+        entry["alerts"] = t["alerts"]
+        if t["reassembly"] is not None:
+            entry["reassembly"] = t["reassembly"]
+        if t["updates"]:
+            entry["updates"] = t["updates"]
+        if cap.name not in V2_CAPTURES:
+            assert all(a["signature_id"] != SID_V2 for a in t["alerts"]), cap.name
         n = sum(f["pkts_toserver"] + f["pkts_toclient"] for f in t["flows"])
         assert n + t["decode_errors"] + t["fragments"] + t["unsupported"] \
             == len(recs) + t["defrag"]["reassembled"], cap.name
@@ -2800,7 +4441,7 @@ def main():
         "format": None, "size": len(NOT_A_CAPTURE),
         "sha256": hashlib.sha256(NOT_A_CAPTURE).hexdigest(), "error": "not_a_capture",
         "packets": 0, "decode_errors": 0, "fragments": 0,
-        "unsupported": 0, "last_ts": None, "flows": []}
+        "unsupported": 0, "last_ts": None, "flows": [], "alerts": []}
     with open(os.path.join(outdir, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=2)
         f.write("\n")

@@ -4,12 +4,22 @@
 pcaps/gen.py builds every capture in pcaps/ and writes, from the same packets,
 what davy must report (pcaps/manifest.json): each flow with its direction,
 counters, times, state and end reason; the decode errors, fragments and
-unsupported frames; the damaged files. This suite replays each capture with
---workers 1, 2 and 4 and checks:
-  - the flow records equal the manifest's flows, field by field;
-  - the stats record's counters equal the manifest's;
+unsupported frames; the damaged files; and, from gen.py's reference model of
+davy's Stratum detection, each flow's stratum object, the alerts, the
+reassembly gap counters and the periodic (update) flow records. This suite
+replays each capture with --workers 1, 2 and 4 and checks:
+  - the flow records equal the manifest's flows, field by field, stratum
+    object included (a flow without one in the manifest must have none);
+  - the alerts are exactly the manifest's (flow, signature) pairs, at the
+    manifest's time and direction where it states them, with ATT&CK T1496
+    metadata, a severity and a category, and for sids 4960001/4960002 a
+    stratum object of the expected dialect;
+  - the update records (flow.reason "update") are exactly the manifest's;
+  - the stats record's counters equal the manifest's (stats.reassembly gaps
+    where the manifest states them);
   - every record validates against docs/record.schema.json;
-  - the records are identical, up to order, for 1, 2 and 4 workers;
+  - flow, alert and update records are identical, up to order, for 1, 2 and
+    4 workers;
   - damaged files give the documented exit status and message.
 Usage: golden_test.py PATH/TO/davy
 """
@@ -19,7 +29,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from davytest import ROOT, Tally, canonical, flow_records, norm_ip, run_davy, schema_errors, schema_validator  # noqa: E402
+from davytest import (ROOT, Tally, alert_records, canonical, flow_records, norm_ip, run_davy,  # noqa: E402
+                      schema_errors, schema_validator, update_records)
 
 
 def ts(s):
@@ -47,6 +58,27 @@ def tunnels(lst):
 
 
 FIELDS = ("pkts_toserver", "pkts_toclient", "bytes_toserver", "bytes_toclient", "state", "reason")
+COUNTS = FIELDS[:4]
+# the stratum object's fields the manifest states (pcaps/gen.py STRATUM_FIELDS)
+STRATUM_FIELDS = ("dialect", "role", "login", "wallet_type", "worker", "pass", "agent", "algo",
+                  "rigid", "difficulty", "jobs", "submits", "accepted", "rejected")
+STRATUM_SIDS = (4960001, 4960002)
+
+
+def stratum_of(obj):
+    """A stratum object reduced to the fields the manifest states."""
+    return {k: v for k, v in obj.items() if k in STRATUM_FIELDS} if obj is not None else None
+
+
+def key_of(fl):
+    """An alert's or update's flow in the manifest -> comparable key."""
+    return (fl["proto"], norm_ip(fl["src_ip"]), fl.get("src_port", 0), norm_ip(fl["dest_ip"]),
+            fl.get("dest_port", 0), round(fl["start"], 6))
+
+
+def record_key(r):
+    return (r["proto"], norm_ip(r["src_ip"]), r.get("src_port", 0), norm_ip(r["dest_ip"]),
+            r.get("dest_port", 0), round(ts(r["flow"]["start"]), 6))
 
 
 def compare_flows(t, name, expected, actual):
@@ -70,6 +102,65 @@ def compare_flows(t, name, expected, actual):
         t.check(r["timestamp"] == r["flow"]["start"], f"{name}: flow timestamp is its start")
         t.check(tunnels(r.get("tunnel")) == tunnels(e.get("tunnel")), f"{name}: flow {k[:5]} tunnel",
                 f"got {r.get('tunnel')} want {e.get('tunnel')}")
+        got, want = stratum_of(r.get("stratum")), e.get("stratum")
+        t.check(got == want, f"{name}: flow {k[:5]} stratum object",
+                f"got {got} want {want}")
+
+
+def compare_alerts(t, name, expected, actual, flows):
+    """Alerts: the exact set of (flow, signature); time, direction and
+    dialect where the manifest states them; the fixed parts of the record."""
+    flow_ids = {record_key(r): r["flow_id"] for r in flows}
+    exp = {key_of(a["flow"]) + (a["signature_id"],): a for a in expected}
+    act = {}
+    for r in actual:
+        k = record_key(r) + (r["alert"]["signature_id"],)
+        t.check(k not in act, f"{name}: one alert per flow and signature", f"duplicate {k}")
+        act[k] = r
+    missing = sorted(set(exp) - set(act))
+    extra = sorted(set(act) - set(exp))
+    t.check(not missing, f"{name}: every expected alert raised", f"missing {missing}")
+    t.check(not extra, f"{name}: no unexpected alert",
+            "extra " + "; ".join(f"{k} at {act[k]['timestamp']} {act[k].get('direction')}"
+                                 for k in extra))
+    for k in sorted(set(exp) & set(act)):
+        e, r = exp[k], act[k]
+        what = f"{name}: alert {k[6]} on {k[1]}:{k[2]}->{k[3]}:{k[4]}"
+        if "timestamp" in e:
+            t.check(abs(ts(r["timestamp"]) - e["timestamp"]) < 1e-6, f"{what} time",
+                    f"got {r['timestamp']} want {e['timestamp']:.6f}")
+        if "direction" in e:
+            t.check(r.get("direction") == e["direction"], f"{what} direction",
+                    f"got {r.get('direction')} want {e['direction']}")
+        al = r["alert"]
+        t.check("T1496" in al.get("metadata", {}).get("mitre_technique_id", []),
+                f"{what} ATT&CK T1496 metadata", str(al.get("metadata")))
+        t.check(isinstance(al.get("severity"), int) and bool(al.get("category")),
+                f"{what} severity and category", str(al))
+        t.check(r.get("flow_id") == flow_ids.get(k[:6]), f"{what} flow_id is its flow record's",
+                f"got {r.get('flow_id')} want {flow_ids.get(k[:6])}")
+        if k[6] in STRATUM_SIDS:
+            got = (r.get("stratum") or {}).get("dialect")
+            t.check(got == e.get("dialect"), f"{what} stratum object and dialect",
+                    f"got {got} want {e.get('dialect')}")
+
+
+def compare_updates(t, name, expected, actual):
+    exp = {key_of(u["flow"]) + (round(u["timestamp"], 6),): u for u in expected}
+    act = {}
+    for r in actual:
+        k = record_key(r) + (round(ts(r["timestamp"]), 6),)
+        t.check(k not in act, f"{name}: one update record per flow and time", f"duplicate {k}")
+        act[k] = r
+    missing = sorted(set(exp) - set(act))
+    extra = sorted(set(act) - set(exp))
+    t.check(not missing, f"{name}: every expected update record written", f"missing {missing}")
+    t.check(not extra, f"{name}: no unexpected update record", f"extra {extra}")
+    for k in sorted(set(exp) & set(act)):
+        got = {f: act[k]["flow"].get(f) for f in COUNTS}
+        want = {f: exp[k][f] for f in COUNTS}
+        t.check(got == want, f"{name}: update {k[1]}:{k[2]} at {k[6]} counters so far",
+                f"got {got} want {want}")
 
 
 def main():
@@ -135,10 +226,17 @@ def main():
             t.check(st["flow"]["created"] == len(flows), f"{label}: one record per created flow",
                     f"created {st['flow']['created']}, records {len(flows)}")
             compare_flows(t, label, cap["flows"], flows)
+            compare_alerts(t, label, cap.get("alerts", []), alert_records(recs), flows)
+            compare_updates(t, label, cap.get("updates", []), update_records(recs))
+            for k, want in cap.get("reassembly", {}).items():
+                got = st.get("reassembly", {}).get(k)
+                t.check(got == want, f"{label}: reassembly.{k} counted", f"got {got} want {want}")
         for w in (2, 4):
             if 1 in runs and w in runs:
-                t.check(canonical(flow_records(runs[1])) == canonical(flow_records(runs[w])),
-                        f"{name}: identical flow records for 1 and {w} workers")
+                for what, sel in (("flow", flow_records), ("alert", alert_records),
+                                  ("update", update_records)):
+                    t.check(canonical(sel(runs[1])) == canonical(sel(runs[w])),
+                            f"{name}: identical {what} records for 1 and {w} workers")
     return t.finish()
 
 
