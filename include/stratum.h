@@ -84,8 +84,9 @@
  * Login fields. login is the wallet or account exactly as sent (v1
  * mining.authorize params[0], eth_submitLogin params[0], CryptoNote
  * params.login), suffix included; the last login seen wins. The wallet part
- * is the login up to the first '.' or '+' (wallet_len bytes); worker is what
- * follows that separator (or, for eth-proxy, the message's "worker" member
+ * is the login up to the first '.', '+' or '/' (wallet_len bytes; pools
+ * such as nanopool take "wallet/worker/email"); worker is what follows that
+ * separator (or, for eth-proxy, the message's "worker" member
  * when the login has no suffix). wallet_type classifies the wallet part by
  * its shape only (no checksum): Monero (95 or 106 base58 characters starting
  * with 4 or 8), Bitcoin (base58 starting with 1 or 3, 26..35 characters, or
@@ -171,7 +172,7 @@ struct stratum_info {
 	uint8_t diff_kind;   /* enum stratum_diff_kind */
 	uint8_t authorized;  /* 0 unknown, 1 login/authorize accepted, 2 refused */
 	uint8_t not_framed;  /* a direction had STRATUM_FRAME_MAX bytes, no '\n' */
-	uint16_t wallet_len; /* bytes of login before the '.'/'+' suffix */
+	uint16_t wallet_len; /* bytes of login before the worker suffix */
 	uint32_t seen;       /* STRATUM_SEEN_* */
 
 	char login[256];

@@ -1213,7 +1213,7 @@ def wallet_type(s):
 
 def wallet_part(login):
     for i, ch in enumerate(login):
-        if ch in ".+":
+        if ch in ".+/":
             return i
     return len(login)
 

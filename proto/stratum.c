@@ -242,11 +242,11 @@ const char *stratum_dialect_name(int d)
 	}
 }
 
-/* Bytes of login before the worker suffix ('.' or '+'). */
+/* Bytes of login before the worker suffix ('.', '+' or '/'). */
 static size_t wallet_part(const char *login, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (login[i] == '.' || login[i] == '+')
+		if (login[i] == '.' || login[i] == '+' || login[i] == '/')
 			return i;
 	return n;
 }

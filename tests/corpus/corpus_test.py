@@ -193,6 +193,10 @@ def main():
                              for r in stratum_alerts)
                 t.check(got == MINING[name], f"{name}: one Stratum alert per pool session, "
                         "with its dialect (and the session's login)", f"got {got}\nwant {MINING[name]}")
+                eth = [r["stratum"] for r in st_flows if r["stratum"]["dialect"] == "eth_proxy"]
+                t.check(eth and eth[0].get("wallet_type") == "ethereum"
+                        and eth[0].get("worker") == "tester.worker1/vvesely@mailinator",
+                        f"{name}: nanopool's wallet/worker/email login split", str(eth[:1]))
                 t.check(all("T1496" in r["alert"]["metadata"]["mitre_technique_id"]
                             for r in stratum_alerts), f"{name}: alerts carry ATT&CK T1496")
             else:

@@ -779,6 +779,7 @@ static void test_worker_split(void **state)
 		{ XMR_WALLET ".rig1", "rig1", 95, STRATUM_WALLET_MONERO },
 		{ XMR_WALLET "+50000", "50000", 95, STRATUM_WALLET_MONERO },
 		{ ETH_WALLET ".farm.a", "farm.a", 42, STRATUM_WALLET_ETHEREUM },
+		{ ETH_WALLET "/rig7/ops@example.org", "rig7/ops@example.org", 42, STRATUM_WALLET_ETHEREUM },
 		{ "account", "", 7, STRATUM_WALLET_NONE },
 		{ "account.", "", 7, STRATUM_WALLET_NONE },
 		{ ".w", "w", 0, STRATUM_WALLET_NONE },
