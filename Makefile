@@ -17,9 +17,9 @@ PY      := /usr/bin/python3
 PROTO_SRC  := proto/decode.c proto/eth.c proto/vlan.c proto/sll.c proto/null.c \
               proto/raw.c proto/ppp.c proto/chdlc.c proto/ppi.c proto/mpls.c proto/ipv4.c \
               proto/ipv6.c proto/tcp.c proto/udp.c proto/icmp.c proto/sctp.c \
-              proto/vxlan.c proto/geneve.c proto/gre.c proto/stratum.c
+              proto/vxlan.c proto/geneve.c proto/gre.c proto/stratum.c proto/dns.c
 SENSOR_SRC := sensor/pool.c sensor/queue.c sensor/defrag.c sensor/ingest.c sensor/flow.c sensor/stratum_flow.c sensor/tcp_reasm.c sensor/classify.c sensor/jbuf.c \
-              sensor/community_id.c sensor/record.c sensor/alert.c sensor/run.c sensor/cli.c
+              sensor/community_id.c sensor/record.c sensor/alert.c sensor/dnscache.c sensor/dnslink.c sensor/run.c sensor/cli.c
 MAIN_SRC   := sensor/main.c
 
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(PROTO_SRC) $(SENSOR_SRC))
@@ -28,7 +28,7 @@ DAVY     := $(BUILD)/davy
 LIBDAVY  := $(BUILD)/libdavy.a
 
 UNIT_TESTS := test_decode test_flow test_queue test_jbuf test_community_id test_defrag \
-              test_stratum test_tcp_reasm test_stratum_flow
+              test_stratum test_tcp_reasm test_stratum_flow test_dnscache test_dns
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
 .PHONY: all demo test check deps fuzz bench asan clean test-unit test-golden \
@@ -84,7 +84,7 @@ test-asan:
 	  LDFLAGS="-fsanitize=address,undefined"
 
 # ---- fuzzing (clang's libFuzzer) ------------------------------------------
-FUZZ_TARGETS := fuzz_decode fuzz_pcap fuzz_stratum fuzz_reasm
+FUZZ_TARGETS := fuzz_decode fuzz_pcap fuzz_stratum fuzz_reasm fuzz_dns
 FUZZ_SECONDS ?= 60
 DAVY_SUMMARY ?=
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all

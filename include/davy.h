@@ -41,6 +41,8 @@ struct davy_config {
 	uint64_t flow_update_us;           /* --flow-update-interval; 0 never */
 	uint64_t stratum_flows;            /* --stratum-flows, all workers together */
 	size_t reasm_bytes;                /* --reassembly-memory, all workers together */
+	uint64_t dns_cache_entries;        /* --dns-cache-size: per worker replica; 0 off */
+	uint32_t dns_min_ttl;              /* --dns-min-ttl */
 	int progress;                      /* -1 auto (a terminal), 0 off, 1 on */
 	bool quiet;                        /* -q: no summary line */
 };

@@ -27,6 +27,7 @@
 
 struct stratum_flow;
 #include "decode.h"
+#include "dnscache.h"
 
 enum flow_state { FLOW_NEW = 0, FLOW_ESTABLISHED, FLOW_CLOSED, FLOW__STATES };
 enum flow_reason { FLOW_END_TIMEOUT = 0, FLOW_END_SHUTDOWN, FLOW_END_EVICTED, FLOW__REASONS };
@@ -54,6 +55,14 @@ struct flow_tunnels {
 };
 
 
+/* The names a flow's address was resolved from (DNS linkage, dnscache.h),
+ * kept out of line: only linked flows pay for them. */
+struct flow_dns {
+	char name[DNSCACHE_NAME_MAX];  /* the name the client looked up */
+	char cname[DNSCACHE_NAME_MAX]; /* the A/AAAA record's owner when a CNAME
+					* chain led there, else "" */
+};
+
 struct flow {
 	struct flow_key key;
 	uint64_t hash;
@@ -68,6 +77,7 @@ struct flow {
 	uint8_t nvlan;
 	uint8_t icmp_type, icmp_code;   /* of the first ICMP packet */
 	struct flow_tunnels *tun;       /* NULL for a flow outside tunnels */
+	struct flow_dns *dns;           /* NULL unless DNS-linked */
 	struct stratum_flow *stratum;   /* candidate flows only (stratum_flow.h) */
 	uint8_t l7;                     /* L7_* (stratum_flow.h) */
 	uint8_t alerted;                /* 1 << enum alert_sig, per signature written */
@@ -101,6 +111,8 @@ struct flow_stats {
 	uint64_t pool_bytes;   /* bytes held by the flow and tunnel pools */
 	uint64_t wrong_thread; /* packets whose flow key maps to another worker */
 	uint64_t tunnel_no_memory; /* tunnel layers not kept for want of memory */
+	uint64_t dns_linked;       /* flows whose address a DNS answer named */
+	uint64_t dns_no_memory;    /* DNS-linked names not kept for want of memory */
 };
 
 typedef void (*flow_end_fn)(void *ctx, struct flow *f, enum flow_reason why);
@@ -113,6 +125,7 @@ struct flow_table {
 	uint64_t max_flows;
 	struct pool flows;              /* struct flow */
 	struct pool tunnels;            /* struct flow_tunnels */
+	struct pool dns;                /* struct flow_dns */
 	struct flow *head[FLOW_NCLASSES], *tail[FLOW_NCLASSES];
 	uint64_t timeout_us[FLOW_NCLASSES];
 	flow_end_fn on_end;
@@ -145,6 +158,10 @@ void flow_table_free(struct flow_table *t);
  * *created tells whether the flow is new. */
 struct flow *flow_packet(struct flow_table *t, const struct pkt *p, const struct flow_key *k,
 			 uint64_t h, int side, bool *created);
+
+/* Gives flow f its DNS-linked names (from a dnscache entry); counted in
+ * dns_linked, or dns_no_memory when the pool is at its bound. */
+void flow_link_dns(struct flow_table *t, struct flow *f, const struct dnscache_entry *e);
 
 /* Ends the flows idle for longer than their timeout at `now_us`. */
 void flow_expire(struct flow_table *t, uint64_t now_us);

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum mq_type { MQ_PKT = 1, MQ_TICK, MQ_EOF, MQ_RECORD };
+enum mq_type { MQ_PKT = 1, MQ_TICK, MQ_EOF, MQ_RECORD, MQ_DNS };
 
 struct mq_msg {
 	uint32_t charged; /* arena bytes this message holds (with wrap waste) */

@@ -27,8 +27,9 @@ void record_time(char *out, uint64_t ts_us);
  * flow key and its start time, so it is the same for any worker count. */
 uint64_t record_flow_id(const struct flow *f);
 
-/* Writes the flow's endpoint fields (src_ip ... proto, vlan, community_id)
- * oriented src -> dest. Shared by every record about a flow. */
+/* Writes the flow's endpoint fields (src_ip ... proto, vlan, tunnel,
+ * community_id, dns_linked_name) oriented src -> dest. Shared by every
+ * record about a flow. */
 void record_flow_header(struct jbuf *j, const struct flow *f);
 
 /* A complete `event_type: flow` record: for a flow that ended with reason

@@ -325,6 +325,35 @@ RULES["stratum"] = {
                "+ 300 s; no packet is exactly on the boundary",
 }
 
+RULES["dns_linkage"] = {
+    "scope": "pcaps/gen.py's reference model (RefDnsLink, dns_parse) of davy's DNS linkage, "
+             "written from include/dnslink.h, include/dns.h and include/dnscache.h; "
+             "golden_test.py compares davy with it",
+    "answers": "a flow packet (after tunnels and IP reassembly) from UDP source port 53 with a "
+               "payload, or from TCP source port 53 whose payload is whole 2-byte-length-prefixed "
+               "frames (a segment whose remaining bytes are not a whole frame counts 1 in "
+               "tcp_split and ends there: no reassembly); each message with QR set and opcode 0 "
+               "counts in responses; only rcode NOERROR is read further; a parse error counts in "
+               "errors, the records read before it stay",
+    "links": "each A / AAAA answer of class IN (RDLENGTH 4 / 16) whose owner name is kept is one "
+             "link: address -> owner; when the owner is not the first question's name and the "
+             "CNAME answers of the message (at most 16 followed) lead from that name to it, "
+             "the question's name too. Names lower-case, no trailing dot",
+    "cache": "per worker, fed with every link in packet order, after the answer's own packet; "
+             "the latest answer for an address replaces its names and expiry; expiry = the "
+             "answer's time + its TTL clamped to [300 s, 86,400 s] (a TTL with the top bit "
+             "set is 0); an entry is live while packet time < expiry. No capture fills an "
+             "8-slot window (no eviction modelled)",
+    "flows": "when a flow is created (its first packet), the live entry of its dest_ip, else of "
+             "its src_ip, gives dns_linked_name = the question's name when the chain applies, "
+             "else the owner, and dns_linked_cname = the owner when it differs from "
+             "dns_linked_name; flow, update and alert records of the flow carry both; flows "
+             "without an entry carry neither",
+    "manifest": "flows carry dns_linked_name / dns_linked_cname when linked; every capture has "
+                "dns_linkage: davy's stats.dns_linkage counters responses, errors, links, "
+                "tcp_split, cname_overflow and flows_linked (zeros included)",
+}
+
 MAC_CLIENT = bytes.fromhex("02000000000a")
 MAC_SERVER = bytes.fromhex("020000000001")  # the router / server side
 
@@ -492,6 +521,7 @@ class Cap:
         self.complete = None     # records that survive truncation
         self.chop = 0            # bytes removed from the end of the file
         self.defrag_expect = None  # reassembly counters the builder means to cause
+        self.dns_expect = None     # DNS linkage the builder means to cause (cap_dns_linkage)
 
     def add(self, t, frame, expect="flow", caplen=None, iface=0, note=None, then=None):
         """t: seconds after T0. expect: flow | error | frag | unsupported.
@@ -579,7 +609,7 @@ class Dec:
         self.tunnel = []   # tunnel layers, outermost first (dicts as in the manifest)
         self.inner_off = 0  # where the innermost tunnel's payload starts (0: none)
         self.frag = None    # kind "frag": what reassembly needs (see decode())
-        self.l4 = b""       # TCP: the segment (header and payload, up to the IP end)
+        self.l4 = b""       # TCP, UDP: the segment (header and payload, up to the IP end)
 
     def tunnel_key(self):
         """What the tunnel layers add to the flow key: (type, identifier) of
@@ -912,6 +942,7 @@ def decode(linktype, data, wirelen, resume=None):
                     return err("udp: length < 8")
                 d.proto = "UDP"
                 d.sport, d.dport = struct.unpack_from("!HH", l4, 0)
+                d.l4 = bytes(l4)
                 pay = l4off + 8
                 nxt = None
                 if d.dport in VXLAN_PORTS and end > pay and data[pay] & 0x08:
@@ -960,6 +991,7 @@ class Flow:
         self.l7 = None  # TCP: FlowL7, what davy's Stratum detection makes of it
         self.next_update = ts + FLOW_UPDATE_US
         self.updates = []  # periodic flow records (reason "update")
+        self.dns = None    # (dns_linked_name, dns_linked_cname or None): RefDnsLink
 
     def state(self):
         if self.closed:
@@ -1008,6 +1040,10 @@ class Flow:
         st = self.l7.stratum() if self.l7 else None
         if st:
             r["stratum"] = st
+        if self.dns:
+            r["dns_linked_name"] = self.dns[0]
+            if self.dns[1]:
+                r["dns_linked_cname"] = self.dns[1]
         return r
 
 
@@ -1868,6 +1904,203 @@ class FlowL7:
         return None
 
 
+# --------------------------------------------------------------------------
+# Reference DNS linkage (rules in RULES["dns_linkage"]): which DNS answers
+# become address -> name links (include/dnslink.h, include/dns.h), the
+# per-worker replica cache (include/dnscache.h) and the names each flow gets
+# when it is created. Written from those contracts, not from davy's C code.
+
+DNS_MIN_TTL_S, DNS_MAX_TTL_S = 300, 86400  # --dns-min-ttl default, the fixed ceiling
+DNSLINK_CNAMES = 16
+DNS_TYPE_A, DNS_TYPE_CNAME, DNS_TYPE_AAAA, DNS_CLASS_IN = 1, 5, 28, 1
+DNS_MAX_JUMPS = 16
+DNSLINK_COUNTERS = ("responses", "errors", "links", "tcp_split", "cname_overflow")
+
+
+class DnsError(Exception):
+    pass  # args[0]: truncated, label, ptr_bad, ptr_loop, name_too_long, rdlength
+
+
+def dns_name(msg, off):
+    """A name at msg[off:] as include/dns.h reads it -> (text or None when
+    a byte is not kept, the offset just past its in-place bytes)."""
+    begin, p, jumps, wire, after = off, off, 0, 0, None
+    labels, kept = [], True
+    while True:
+        if p >= len(msg):
+            raise DnsError("truncated")
+        n = msg[p]
+        if n >= 0xC0:
+            if p + 1 >= len(msg):
+                raise DnsError("truncated")
+            t = ((n & 0x3F) << 8) | msg[p + 1]
+            if t < 12 or t > p:
+                raise DnsError("ptr_bad")
+            if t >= begin:
+                raise DnsError("ptr_loop")
+            jumps += 1
+            if jumps > DNS_MAX_JUMPS:
+                raise DnsError("ptr_loop")
+            if after is None:
+                after = p + 2
+            begin = p = t
+            continue
+        if 0x40 <= n:
+            raise DnsError("label")
+        wire += 1 + n
+        if wire > 255:
+            raise DnsError("name_too_long")
+        if n == 0:
+            if after is None:
+                after = p + 1
+            break
+        if p + 1 + n > len(msg):
+            raise DnsError("truncated")
+        lab = msg[p + 1:p + 1 + n]
+        if any(b < 0x21 or b > 0x7E or b == 0x2E for b in lab):
+            kept = False
+        labels.append(lab.decode("ascii", "replace").lower())
+        p += 1 + n
+    return (".".join(labels) if kept else None), after
+
+
+def dns_parse(msg):
+    """-> (qname: the first question's name, "" when none or not kept; the
+    A/AAAA/CNAME answers of class IN given, in message order, each (type,
+    owner, ttl, address bytes or CNAME target); the error or None). After an
+    error, what was read before it stays."""
+    qname, rrs = "", []
+    try:
+        if len(msg) < 12:
+            raise DnsError("truncated")
+        qd, an = u16(msg, 4), u16(msg, 6)
+        off = 12
+        for i in range(qd):
+            name, off = dns_name(msg, off)
+            if off + 4 > len(msg):
+                raise DnsError("truncated")
+            off += 4
+            if i == 0:
+                qname = name or ""
+        for i in range(an):
+            owner, off = dns_name(msg, off)
+            if off + 10 > len(msg):
+                raise DnsError("truncated")
+            typ, cls, ttl, rdlen = struct.unpack_from("!HHIH", msg, off)
+            off += 10
+            if off + rdlen > len(msg):
+                raise DnsError("truncated")
+            if ttl & 0x80000000:
+                ttl = 0
+            if cls == DNS_CLASS_IN and typ in (DNS_TYPE_A, DNS_TYPE_AAAA):
+                if rdlen != (4 if typ == DNS_TYPE_A else 16):
+                    raise DnsError("rdlength")
+                if owner is not None:
+                    rrs.append((typ, owner, ttl, bytes(msg[off:off + rdlen])))
+            elif cls == DNS_CLASS_IN and typ == DNS_TYPE_CNAME:
+                target, end = dns_name(msg, off)
+                if end != off + rdlen:
+                    raise DnsError("rdlength")
+                if owner is not None and target is not None:
+                    rrs.append((typ, owner, ttl, target))
+            off += rdlen
+        return qname, rrs, None
+    except DnsError as e:
+        return qname, rrs, e.args[0]
+
+
+def dns_chain(qname, cnames, owner):
+    """Whether the CNAME records cnames [(owner, target)] lead from qname to
+    owner (owner != qname)."""
+    at, seen = qname, {qname}
+    for _ in range(len(cnames)):
+        nxt = [t for o, t in cnames if o == at]
+        if not nxt:
+            return False
+        assert len(nxt) == 1, "a capture with two CNAMEs for one name"
+        at = nxt[0]
+        if at == owner:
+            return True
+        if at in seen:
+            return False
+        seen.add(at)
+    return False
+
+
+class RefDnsLink:
+    """The reader's half (dnslink.h): links from DNS answers, in packet
+    order; and the cache every worker keeps (dnscache.h). Links of a packet
+    reach the cache after that packet's own flow was looked up."""
+
+    def __init__(self):
+        self.st = dict.fromkeys(DNSLINK_COUNTERS, 0)
+        self.cache = {}   # (ipver, packed address) -> (expires_us, name, query)
+        self.linked = 0   # flows given a name
+
+    def _message(self, msg, now):
+        if len(msg) < 12 or not msg[2] & 0x80 or msg[2] & 0x78:
+            return  # not a response to a standard query
+        self.st["responses"] += 1
+        if msg[3] & 0x0F:
+            return  # rcode other than NOERROR
+        qname, rrs, err = dns_parse(msg)
+        if err:
+            self.st["errors"] += 1
+        cnames_all = [(o, t) for typ, o, _, t in rrs if typ == DNS_TYPE_CNAME]
+        if len(cnames_all) > DNSLINK_CNAMES:
+            self.st["cname_overflow"] += len(cnames_all) - DNSLINK_CNAMES
+        seen = []
+        for typ, owner, ttl, rd in rrs:
+            if typ == DNS_TYPE_CNAME:
+                if len(seen) < DNSLINK_CNAMES:
+                    seen.append((owner, rd))
+                continue
+            chained = bool(qname) and owner != qname and dns_chain(qname, seen, owner)
+            # the captures never depend on whether a CNAME after the address counts
+            assert chained == (bool(qname) and owner != qname
+                               and dns_chain(qname, cnames_all[:DNSLINK_CNAMES], owner)), \
+                "a capture whose CNAME chain comes after its address record"
+            self.st["links"] += 1
+            ttl_us = min(max(ttl, DNS_MIN_TTL_S), DNS_MAX_TTL_S) * 1_000_000
+            self.cache[(4 if typ == DNS_TYPE_A else 6, rd)] = (
+                now + ttl_us, owner, qname if chained else None)
+
+    def packet(self, d, now):
+        """A decoded flow packet (after its flow was handled), at the reader's clock."""
+        if d.sport != 53 or d.proto not in ("UDP", "TCP"):
+            return
+        if d.proto == "UDP":
+            pay = d.l4[8:]
+            if pay:
+                self._message(pay, now)
+            return
+        pay = d.l4[(d.l4[12] >> 4) * 4:]
+        off = 0
+        while off < len(pay):  # whole frames only: no reassembly
+            if len(pay) - off < 2 or len(pay) - off - 2 < u16(pay, off):
+                self.st["tcp_split"] += 1
+                return
+            n = u16(pay, off)
+            self._message(pay[off + 2:off + 2 + n], now)
+            off += 2 + n
+
+    def lookup(self, f, ts):
+        """A flow created at ts: its destination's live entry, else its source's."""
+        for a in (f.dst, f.src):
+            ip = ipaddress.ip_address(a)
+            e = self.cache.get((ip.version, ip.packed))
+            if e is None:
+                continue
+            assert e[0] != ts, "a flow starting exactly when a DNS entry expires"
+            if ts < e[0]:
+                self.linked += 1
+                return (e[2], e[1]) if e[2] else (e[1], None)
+        return None
+
+    def stats(self):
+        return dict(self.st, flows_linked=self.linked)
+
+
 KIND_NAMES = {"error": "decode_error", "frag": "fragment", "unsupported": "unsupported"}
 
 
@@ -1877,6 +2110,7 @@ def truth(cap):
     table, done, unattributed = {}, [], []
     df = Defrag()
     reasm = dict.fromkeys(REASM_COUNTERS, 0)
+    dnsl = RefDnsLink()
     clock = next_tick = 0
     for i, r in enumerate(recs):
         clock = max(clock, r.ts_us)
@@ -1933,11 +2167,13 @@ def truth(cap):
             f = None
         if f is None:
             f = table[key] = Flow(d, r.ts_us, i)
+            f.dns = dnsl.lookup(f, r.ts_us)
         toclient = f.update(d, r.ts_us, wirelen)
         if f.proto == "TCP":
             if f.l7 is None:
                 f.l7 = FlowL7(reasm)
             f.l7.packet(toclient, r.ts_us, d.l4)
+        dnsl.packet(d, clock)  # its links reach the workers after the packet
     last = recs[-1].ts_us if recs else 0
     for f in table.values():
         gap = last - f.end
@@ -1978,7 +2214,8 @@ def truth(cap):
             "flows": [f.record() for f in done],
             "alerts": alerts,
             "reassembly": reasm if candidates else None,
-            "updates": updates}
+            "updates": updates,
+            "dns_linkage": dnsl.stats()}
 
 
 # --------------------------------------------------------------------------
@@ -2804,16 +3041,17 @@ def cap_empty():
 
 
 def tls_client_hello(sni):
-    """A deterministic TLS 1.2 ClientHello carrying `sni`."""
+    """A deterministic TLS 1.2 ClientHello carrying `sni` (None: no server
+    name extension)."""
     from scapy.layers.tls.all import (TLS, TLSClientHello, TLS_Ext_ServerName, ServerName,
                                       TLS_Ext_SupportedGroups, TLS_Ext_SupportedPointFormat,
                                       TLS_Ext_SignatureAlgorithms)
+    sn = [TLS_Ext_ServerName(servernames=[ServerName(servername=sni.encode())])] if sni else []
     ch = TLSClientHello(version=0x0303, gmt_unix_time=0x65920080, random_bytes=bytes(range(28)),
                         sid=b"", ciphers=[0x1301, 0x1302, 0xc02f, 0xc030], comp=[0],
-                        ext=[TLS_Ext_ServerName(servernames=[ServerName(servername=sni.encode())]),
-                             TLS_Ext_SupportedGroups(groups=[29, 23]),
-                             TLS_Ext_SupportedPointFormat(ecpl=[0]),
-                             TLS_Ext_SignatureAlgorithms(sig_algs=[0x0403, 0x0804])])
+                        ext=sn + [TLS_Ext_SupportedGroups(groups=[29, 23]),
+                                  TLS_Ext_SupportedPointFormat(ecpl=[0]),
+                                  TLS_Ext_SignatureAlgorithms(sig_algs=[0x0403, 0x0804])])
     return raw(TLS(msg=[ch], version=0x0301))
 
 
@@ -4152,6 +4390,217 @@ def cap_stratum_long():
     return cap
 
 
+# --------------------------------------------------------------------------
+# DNS linkage (rules in RULES["dns_linkage"])
+
+DNS_TYPES = {"A": DNS_TYPE_A, "CNAME": DNS_TYPE_CNAME, "AAAA": DNS_TYPE_AAAA}
+
+
+def dns_wire(qid, flags, questions, answers):
+    """A DNS message built byte by byte, names compressed as a server does
+    (a suffix written before is replaced by a pointer to it; suffixes are
+    compared as written, so differently cased names are spelled out).
+    questions: [(name, type)]; answers: [(owner, type, ttl, rdata)] with
+    rdata an address (A, AAAA), a name (CNAME), or raw bytes with a numeric
+    type (class IN) for a malformed record."""
+    buf = bytearray(struct.pack("!HHHHHH", qid, flags, len(questions), len(answers), 0, 0))
+    known = {}
+
+    def name(n):
+        labels = n.split(".") if n else []
+        for i in range(len(labels)):
+            suf = tuple(labels[i:])
+            if suf in known:
+                buf.extend(struct.pack("!H", 0xC000 | known[suf]))
+                return
+            known[suf] = len(buf)
+            buf.append(len(labels[i]))
+            buf.extend(labels[i].encode())
+        buf.append(0)
+
+    for n, t in questions:
+        name(n)
+        buf.extend(struct.pack("!HH", DNS_TYPES[t], DNS_CLASS_IN))
+    for owner, t, ttl, rdata in answers:
+        name(owner)
+        typ = DNS_TYPES.get(t, t)
+        buf.extend(struct.pack("!HHI", typ, DNS_CLASS_IN, ttl))
+        at = len(buf)
+        buf.extend(b"\x00\x00")
+        if isinstance(rdata, bytes):
+            buf.extend(rdata)
+        elif t == "CNAME":
+            name(rdata)
+        else:
+            buf.extend(ipaddress.ip_address(rdata).packed)
+        struct.pack_into("!H", buf, at, len(buf) - at - 2)
+    return bytes(buf)
+
+
+DNS_RESPONSE, DNS_NXDOMAIN, DNS_QUERY = 0x8180, 0x8183, 0x0100  # QR RD RA (rcode 0 / 3); RD
+
+
+def dns_tcp(msg):
+    return struct.pack("!H", len(msg)) + msg
+
+
+RES4, RES6 = "198.51.100.53", "2001:db8::53"
+
+
+def cap_dns_linkage():
+    """DNS answers that name the addresses of later connections (davy's DNS
+    linkage, issue 5): CNAME chains, AAAA, expiry, the latest answer winning,
+    and the answers that must not count."""
+    cap = Cap("dns_linkage.pcap", LT_ETH,
+              "DNS linkage: A pool.supportxmr.com answered by a CNAME to lb.supportxmr.example "
+              "with two A records, then a TLS ClientHello without SNI to the first and an XMRig "
+              "login to the second (linked to the question, cname the owner); AAAA "
+              "notsupportxmr.com then an IPv6 TLS connection; a connection to an address never "
+              "resolved; one address answered under old-name then new-name (the latest wins); an "
+              "NXDOMAIN response and a query, each carrying an A record (ignored); a response "
+              "malformed after its first A (a 5-byte A: counted in errors, the first A linked, "
+              "the bad one's address not); DNS over TCP in "
+              "one segment (linked) and split over two (tcp_split, not linked); a two-CNAME "
+              "chain with mixed case plus an A record outside it (its owner only); a flow whose "
+              "source is the resolved address; an answer with TTL 30 (kept 300 s) used after "
+              "200 s (linked) and 400 s (not linked)")
+    link = eth_link()
+    rows = []  # (t, from_client, l3)
+
+    def lookup(t, cport, qid, qname, qtype, resp, cli=CLI4, res=RES4):
+        """A query over UDP and its response (bytes) 12 ms later."""
+        query = dns_wire(qid, DNS_QUERY, [(qname, qtype)], [])
+        rows.append((t, True, udp(cli, cport, res, 53, query, ipid=qid & 0xFFFF)))
+        rows.append((t + 0.012, False, udp(res, 53, cli, cport, resp, ipid=(qid + 0x100) & 0xFFFF)))
+
+    def answer(qid, qname, qtype, ans, flags=DNS_RESPONSE):
+        return dns_wire(qid, flags, [(qname, qtype)], ans)
+
+    def tcp_conn(t, c, payloads=(), close=True):
+        """Handshake, (from_client, payload) sends each answered by an ACK, FIN both ways."""
+        seq = [(0.0, True, c.syn()), (0.020, False, c.synack()), (0.0201, True, c.ack(True))]
+        at = 0.0202
+        for fc, pay in payloads:
+            seq.append((at, fc, c.data(fc, pay)))
+            seq.append((at + 0.020, not fc, c.ack(not fc)))
+            at += 0.021
+        if close:
+            seq += [(at + 0.1, True, c.fin(True)), (at + 0.12, False, c.fin(False)),
+                    (at + 0.1201, True, c.ack(True))]
+        for dt, fc, l3 in seq:
+            rows.append((t + dt, fc, l3))
+
+    # 1. a pool name behind a CNAME: two addresses, both linked to the question
+    q = "pool.supportxmr.com"
+    lookup(0.0, 53100, 0x5101, q, "A", answer(0x5101, q, "A", [
+        (q, "CNAME", 300, "lb.supportxmr.example"),
+        ("lb.supportxmr.example", "A", 600, "203.0.113.80"),
+        ("lb.supportxmr.example", "A", 600, "203.0.113.81")]))
+    tcp_conn(1.0, Tcp(CLI4, 53101, "203.0.113.80", 443, 0x510000, 0x520000),
+             [(True, tls_client_hello(None))])
+    c = Tcp(CLI4, 53102, "203.0.113.81", 3333, 0x530000, 0x540000)
+    for dt, fc, l3 in [(0.0, True, c.syn()), (0.050, False, c.synack()),
+                       (0.0501, True, c.ack(True)), (0.0505, True, c.data(True, XMRIG_LOGIN)),
+                       (0.100, False, c.data(False, XMRIG_RESULT)), (0.1001, True, c.ack(True)),
+                       (0.5, True, c.fin(True)), (0.52, False, c.fin(False)),
+                       (0.5201, True, c.ack(True))]:
+        rows.append((2.0 + dt, fc, l3))
+    # 2. AAAA of a benign look-alike, then IPv6: linkage does not judge names
+    q = "notsupportxmr.com"
+    lookup(3.0, 53103, 0x5103, q, "AAAA", answer(0x5103, q, "AAAA", [
+        (q, "AAAA", 3600, "2001:db8:0:2::80")]), cli=CLI6, res=RES6)
+    tcp_conn(3.5, Tcp(CLI6, 53104, "2001:db8:0:2::80", 443, 0x550000, 0x560000),
+             [(True, tls_client_hello(q))])
+    # 3. never resolved
+    tcp_conn(4.0, Tcp(CLI4, 53105, "203.0.113.99", 443, 0x570000, 0x580000),
+             [(True, tls_client_hello(None))])
+    # 4. one address, two names: the latest answer wins
+    lookup(5.0, 53106, 0x5106, "old-name.example.net", "A", answer(
+        0x5106, "old-name.example.net", "A", [("old-name.example.net", "A", 3600, "203.0.113.70")]))
+    tcp_conn(5.5, Tcp(CLI4, 53107, "203.0.113.70", 8443, 0x590000, 0x5A0000))
+    lookup(6.0, 53108, 0x5108, "new-name.example.net", "A", answer(
+        0x5108, "new-name.example.net", "A", [("new-name.example.net", "A", 3600, "203.0.113.70")]))
+    tcp_conn(6.5, Tcp(CLI4, 53109, "203.0.113.70", 8443, 0x5B0000, 0x5C0000))
+    # 5. NXDOMAIN with an A record; a query (QR 0, from port 53) with an answer
+    q = "nx.supportxmr.example"
+    lookup(7.0, 53110, 0x5110, q, "A", answer(0x5110, q, "A", [(q, "A", 3600, "203.0.113.71")],
+                                               flags=DNS_NXDOMAIN))
+    c = Tcp(CLI4, 53111, "203.0.113.71", 3333, 0x5D0000, 0x5E0000)
+    rows += [(7.5, True, c.syn()), (7.52, False, c.rstack(False))]
+    q = "q.supportxmr.example"
+    rows.append((8.0, True, udp("198.51.100.54", 53, RES4, 53, dns_wire(
+        0x5112, DNS_QUERY, [(q, "A")], [(q, "A", 3600, "203.0.113.72")]), ipid=0x5112)))
+    c = Tcp(CLI4, 53113, "203.0.113.72", 3333, 0x5F0000, 0x600000)
+    rows += [(8.5, True, c.syn()), (8.52, False, c.rstack(False))]
+    # 6. malformed after the first A (an A record of 5 bytes, whose first 4
+    #    would read 203.0.113.127): the first A stays linked, the bad one is not
+    q = "bad.supportxmr.example"
+    lookup(9.0, 53114, 0x5114, q, "A", answer(0x5114, q, "A", [
+        (q, "A", 3600, "203.0.113.73"), (q, DNS_TYPE_A, 3600, b"\xcb\x00\x71\x7f\x00")]))
+    tcp_conn(9.5, Tcp(CLI4, 53115, "203.0.113.73", 443, 0x610000, 0x620000),
+             [(True, tls_client_hello(None))])
+    c = Tcp(CLI4, 53128, "203.0.113.127", 443, 0x6F0000, 0x700000)
+    rows += [(9.9, True, c.syn()), (9.92, False, c.rstack(False))]
+    # 7. DNS over TCP: one segment (linked), then split over two (not linked)
+    for t, cport, qid, q, addr, split in ((10.0, 53116, 0x5116, "tcp.supportxmr.example",
+                                           "203.0.113.74", False),
+                                          (11.0, 53118, 0x5118, "split.supportxmr.example",
+                                           "203.0.113.75", True)):
+        c = Tcp(CLI4, cport, RES4, 53, 0x630000 + qid, 0x640000 + qid)
+        resp = dns_tcp(answer(qid, q, "A", [(q, "A", 3600, addr)]))
+        sends = [(True, dns_tcp(dns_wire(qid, DNS_QUERY, [(q, "A")], [])))]
+        if split:
+            cut = 2 + 12 + 3  # after the header and "\x05sp": the rest starts "li" (0x6c69)
+            head, tail = resp[:cut], resp[cut:]
+            assert u16(tail, 0) > len(tail) - 2, "the second piece must not read as a frame"
+            sends += [(False, head), (False, tail)]
+        else:
+            sends.append((False, resp))
+        tcp_conn(t, c, sends)
+        tcp_conn(t + 0.5, Tcp(CLI4, cport + 1, addr, 443, 0x650000 + qid, 0x660000 + qid),
+                 [(True, tls_client_hello(None))])
+    # 8. a chain of two CNAMEs (cased differently from the question) and an A
+    #    record outside it
+    q = "WWW.Mirror.example"
+    lookup(12.0, 53120, 0x5120, q, "A", answer(0x5120, q, "A", [
+        ("www.mirror.example", "CNAME", 300, "Edge.Mirror-CDN.example"),
+        ("edge.mirror-cdn.example", "CNAME", 300, "node7.mirror-cdn.example"),
+        ("node7.mirror-cdn.example", "A", 3600, "203.0.113.76"),
+        ("stray.other.example", "A", 3600, "203.0.113.78")]))
+    tcp_conn(12.5, Tcp(CLI4, 53121, "203.0.113.76", 443, 0x670000, 0x680000),
+             [(True, tls_client_hello(None))])
+    tcp_conn(13.0, Tcp(CLI4, 53122, "203.0.113.78", 443, 0x690000, 0x6A0000),
+             [(True, tls_client_hello(None))])
+    # 9. the resolved address is the flow's source (the destination is not resolved)
+    rows.append((13.5, False, udp("203.0.113.74", 40000, CLI4, 40001, b"hello from a resolved host",
+                                  ipid=0x5124)))
+    # 10. TTL 30 s is kept 300 s: linked at +200 s, not at +400 s
+    q = "short.supportxmr.example"
+    lookup(20.0, 53125, 0x5125, q, "A", answer(0x5125, q, "A", [(q, "A", 30, "203.0.113.90")]))
+    tcp_conn(220.0, Tcp(CLI4, 53126, "203.0.113.90", 3333, 0x6B0000, 0x6C0000))
+    tcp_conn(420.0, Tcp(CLI4, 53127, "203.0.113.90", 3333, 0x6D0000, 0x6E0000))
+    rows.sort(key=lambda r: r[0])
+    for t, fc, l3 in rows:
+        cap.add(t, link(l3, fc))
+    cap.dns_expect = {
+        "counters": {"responses": 9, "errors": 1, "links": 10, "tcp_split": 2, "cname_overflow": 0,
+                     "flows_linked": 11},
+        "flows": {
+            ("203.0.113.80", 443): ("pool.supportxmr.com", "lb.supportxmr.example"),
+            ("203.0.113.81", 3333): ("pool.supportxmr.com", "lb.supportxmr.example"),
+            ("2001:db8:0:2::80", 443): ("notsupportxmr.com", None),
+            ("203.0.113.70", 8443, 53107): ("old-name.example.net", None),
+            ("203.0.113.70", 8443, 53109): ("new-name.example.net", None),
+            ("203.0.113.73", 443): ("bad.supportxmr.example", None),
+            ("203.0.113.74", 443): ("tcp.supportxmr.example", None),
+            ("203.0.113.76", 443): ("www.mirror.example", "node7.mirror-cdn.example"),
+            ("203.0.113.78", 443): ("stray.other.example", None),
+            (CLI4, 40001): ("tcp.supportxmr.example", None),
+            ("203.0.113.90", 3333, 53126): ("short.supportxmr.example", None),
+        }}
+    return cap
+
+
 STRATUM_CAPS = (cap_stratum_dialects, cap_stratum_segments, cap_stratum_loss, cap_stratum_vxlan,
                 cap_stratum_geneve, cap_stratum_quiet, cap_stratum_v2, cap_stratum_long)
 V2_CAPTURES = ("stratum_v2.pcap",)
@@ -4202,7 +4651,7 @@ def build_all():
         cap_nested(),
         cap_tunnel_damaged(),
         cap_vxlan_frag(),
-    ] + [mk() for mk in STRATUM_CAPS]
+    ] + [mk() for mk in STRATUM_CAPS] + [cap_dns_linkage()]
     by_name = {c.name: c for c in caps}
     by_name["eth_tcp_http.pcapng"].desc = "pcapng (SHB, one IDB, EPBs) equivalent of eth_tcp_http.pcap"
     by_name["eth_tcp_http_be.pcap"].desc = "big-endian pcap (magic a1b2c3d4 written big-endian) equivalent of eth_tcp_http.pcap"
@@ -4305,6 +4754,23 @@ the designed holes ("Previous segment(s) not captured", "ACKed segment that
 wasn't captured" on the pool's ACK where `gaps_ack` is declared); the V2
 flows show the intended payload sizes (64/170/..., 63, 171, no SYN).
 
+DNS linkage (rules in `rules.dns_linkage`; capture `dns_linkage.pcap`, and
+every capture with DNS answers): a flow whose address a live DNS answer named
+when the flow began has `dns_linked_name` (the question's name when a CNAME
+chain in the answer leads to the address record's owner, else the owner) and
+`dns_linked_cname` (the owner, when it differs); other flows have neither.
+Every capture has `dns_linkage`: the counters `responses`, `errors`, `links`,
+`tcp_split`, `cname_overflow` and `flows_linked` of davy's
+`stats.dns_linkage`. They come from a reference model in `gen.py`
+(`dns_parse`, `RefDnsLink`: which answers count, the CNAME chain, the cache
+with its TTL clamp to [300 s, 1 day] and the latest answer winning), written
+from `include/dnslink.h`, `include/dns.h` and `include/dnscache.h`; the
+builder of `dns_linkage.pcap` also states the linkage it means to cause, and
+gen.py stops when the model disagrees. `tshark -V` shows its answers, TTLs
+and CNAME chains as built (tshark reassembles the split DNS-over-TCP answer,
+which davy must not, and shows the 5-byte A record of the malformed answer as
+an address without flagging it).
+
 The truth is computed, not typed: each packet is built with a label (flow
 packet, decode error, fragment, unsupported), a reference decoder in `gen.py`
 re-reads the bytes by davy's rules and must agree with the label, a
@@ -4371,10 +4837,36 @@ def write_readme(outdir, manifest):
                                              if k != "gaps" and v))
         if c.get("updates"):
             extra.append("%d update records" % len(c["updates"]))
+        nd = sum(1 for f in c["flows"] if "dns_linked_name" in f)
+        if nd:
+            extra.append("%d DNS-linked" % nd)
         tail = " (%d flow%s%s)" % (n, "" if n == 1 else "s", "".join(", " + e for e in extra))
         lines.append("| `%s` | %s | %s%s |\n" % (name, lt, c["description"], tail))
     with open(os.path.join(outdir, "README.md"), "w") as f:
         f.write("".join(lines))
+
+
+def check_dns_expect(cap, t):
+    """The linkage a builder states it means to cause must be what the
+    reference model computes: its counters, and for each flow keyed (dest_ip,
+    dest_port[, src_port]) the names; every other flow has none."""
+    want = cap.dns_expect
+    if t["dns_linkage"] != want["counters"]:
+        raise SystemExit("%s: DNS linkage counters built to be %s, the reference gives %s"
+                         % (cap.name, want["counters"], t["dns_linkage"]))
+    used = set()
+    for f in t["flows"]:
+        keys = [k for k in want["flows"] if k[:2] == (f["dest_ip"], f["dest_port"])
+                and (len(k) == 2 or k[2] == f["src_port"])]
+        assert len(keys) <= 1, keys
+        exp = want["flows"][keys[0]] if keys else None
+        got = (f["dns_linked_name"], f.get("dns_linked_cname")) if "dns_linked_name" in f else None
+        if got != exp:
+            raise SystemExit("%s: flow %s:%d -> %s:%d built to be linked %s, the reference gives %s"
+                             % (cap.name, f["src_ip"], f["src_port"], f["dest_ip"], f["dest_port"],
+                                exp, got))
+        used.update(keys)
+    assert used == set(want["flows"]), set(want["flows"]) - used
 
 
 def main():
@@ -4428,6 +4920,11 @@ def main():
             entry["reassembly"] = t["reassembly"]
         if t["updates"]:
             entry["updates"] = t["updates"]
+        entry["dns_linkage"] = t["dns_linkage"]
+        if cap.dns_expect is not None:
+            check_dns_expect(cap, t)
+        assert t["dns_linkage"]["flows_linked"] == sum(1 for f in t["flows"]
+                                                       if "dns_linked_name" in f), cap.name
         if cap.name not in V2_CAPTURES:
             assert all(a["signature_id"] != SID_V2 for a in t["alerts"]), cap.name
         n = sum(f["pkts_toserver"] + f["pkts_toclient"] for f in t["flows"])
@@ -4441,7 +4938,8 @@ def main():
         "format": None, "size": len(NOT_A_CAPTURE),
         "sha256": hashlib.sha256(NOT_A_CAPTURE).hexdigest(), "error": "not_a_capture",
         "packets": 0, "decode_errors": 0, "fragments": 0,
-        "unsupported": 0, "last_ts": None, "flows": [], "alerts": []}
+        "unsupported": 0, "last_ts": None, "flows": [], "alerts": [],
+        "dns_linkage": RefDnsLink().stats()}
     with open(os.path.join(outdir, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=2)
         f.write("\n")

@@ -64,6 +64,13 @@ static const char usage[] =
 "      --reassembly-memory BYTES  out-of-order TCP bytes buffered, all workers\n"
 "                           together (default 64M; K, M, G)\n"
 "\n"
+"DNS linkage (a connection to an address a DNS answer named carries the name):\n"
+"      --dns-cache-size N   addresses remembered (default 8192; each worker keeps\n"
+"                           a replica of about 540 bytes per entry); 0 turns\n"
+"                           DNS linkage off\n"
+"      --dns-min-ttl SEC    keep an answer at least this long whatever its TTL\n"
+"                           (default 300; at most a day)\n"
+"\n"
 "Messages:\n"
 "      --progress           always show the progress line on stderr\n"
 "      --no-progress        never show it (default: shown when stderr is a\n"
@@ -78,7 +85,7 @@ enum {
 	OPT_WORKERS = 256, OPT_MAX_FLOWS, OPT_TIMEOUT, OPT_NDPI_PKTS, OPT_RING, OPT_SENSOR,
 	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_VXLAN, OPT_GENEVE, OPT_GRE_UDP, OPT_TUN_DEPTH,
 	OPT_CARRIERS, OPT_DF_MAX, OPT_DF_TIMEOUT, OPT_FLOW_UPDATE, OPT_STRATUM_FLOWS,
-	OPT_REASM_MEM,
+	OPT_REASM_MEM, OPT_DNS_CACHE, OPT_DNS_MIN_TTL,
 };
 
 static const struct option longopts[] = {
@@ -100,6 +107,8 @@ static const struct option longopts[] = {
 	{ "flow-update-interval", required_argument, NULL, OPT_FLOW_UPDATE },
 	{ "stratum-flows", required_argument, NULL, OPT_STRATUM_FLOWS },
 	{ "reassembly-memory", required_argument, NULL, OPT_REASM_MEM },
+	{ "dns-cache-size", required_argument, NULL, OPT_DNS_CACHE },
+	{ "dns-min-ttl", required_argument, NULL, OPT_DNS_MIN_TTL },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -125,6 +134,8 @@ void davy_config_default(struct davy_config *cfg)
 	cfg->flow_update_us = 300 * 1000000ULL;
 	cfg->stratum_flows = 16384;
 	cfg->reasm_bytes = 64u << 20;
+	cfg->dns_cache_entries = 8192;
+	cfg->dns_min_ttl = 300;
 }
 
 static int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, bool suffix,
@@ -313,6 +324,16 @@ int davy_cli_parse(struct davy_config *cfg, int argc, char **argv)
 			if (parse_u64("--reassembly-memory", optarg, 64u << 10, 64ULL << 30, true, &v))
 				return DAVY_EXIT_FATAL;
 			cfg->reasm_bytes = (size_t)v;
+			break;
+		case OPT_DNS_CACHE:
+			if (parse_u64("--dns-cache-size", optarg, 0, 1u << 24, false, &v))
+				return DAVY_EXIT_FATAL;
+			cfg->dns_cache_entries = v;
+			break;
+		case OPT_DNS_MIN_TTL:
+			if (parse_u64("--dns-min-ttl", optarg, 0, 86400, false, &v))
+				return DAVY_EXIT_FATAL;
+			cfg->dns_min_ttl = (uint32_t)v;
 			break;
 		case OPT_CARRIERS:
 			cfg->report_carriers = true;

@@ -109,6 +109,7 @@ int flow_table_init(struct flow_table *t, uint64_t max_flows, const struct flow_
 	t->max_flows = max_flows;
 	pool_init(&t->flows, sizeof(struct flow), max_flows, FLOW_SLAB);
 	pool_init(&t->tunnels, sizeof(struct flow_tunnels), max_flows, FLOW_SLAB);
+	pool_init(&t->dns, sizeof(struct flow_dns), max_flows, 256);
 	t->on_end = on_end;
 	t->ctx = ctx;
 	for (int g = 0; g < FLOW__PGROUPS; g++)
@@ -146,6 +147,8 @@ static void flow_end(struct flow_table *t, struct flow *f, enum flow_reason why)
 	list_unlink(t, f);
 	if (f->tun)
 		pool_put(&t->tunnels, f->tun);
+	if (f->dns)
+		pool_put(&t->dns, f->dns);
 	pool_put(&t->flows, f);
 	t->st.active--;
 }
@@ -238,7 +241,7 @@ struct flow *flow_packet(struct flow_table *t, const struct pkt *p, const struct
 			}
 		}
 		f->tclass = (uint8_t)(pgroup_of(k->proto) * FLOW__STATES + FLOW_NEW);
-		t->st.pool_bytes = t->flows.bytes + t->tunnels.bytes;
+		t->st.pool_bytes = t->flows.bytes + t->tunnels.bytes + t->dns.bytes;
 		uint64_t b = h & t->mask;
 		f->hnext = t->buckets[b];
 		t->buckets[b] = f;
@@ -269,6 +272,22 @@ struct flow *flow_packet(struct flow_table *t, const struct pkt *p, const struct
 	return f;
 }
 
+void flow_link_dns(struct flow_table *t, struct flow *f, const struct dnscache_entry *e)
+{
+	if (!f->dns) {
+		f->dns = pool_get(&t->dns);
+		if (!f->dns) {
+			t->st.dns_no_memory++;
+			return;
+		}
+		t->st.pool_bytes = t->flows.bytes + t->tunnels.bytes + t->dns.bytes;
+		t->st.dns_linked++;
+	}
+	bool chain = e->query[0] && strcmp(e->query, e->name) != 0;
+	snprintf(f->dns->name, sizeof(f->dns->name), "%s", chain ? e->query : e->name);
+	snprintf(f->dns->cname, sizeof(f->dns->cname), "%s", chain ? e->name : "");
+}
+
 void flow_expire(struct flow_table *t, uint64_t now_us)
 {
 	for (int c = 0; c < FLOW_NCLASSES; c++) {
@@ -290,6 +309,7 @@ void flow_table_free(struct flow_table *t)
 {
 	pool_release(&t->flows);
 	pool_release(&t->tunnels);
+	pool_release(&t->dns);
 	free(t->buckets);
 	memset(t, 0, sizeof(*t));
 }

@@ -133,6 +133,11 @@ void record_flow_header(struct jbuf *j, const struct flow *f)
 	if (community_id_v1(0, f->key.ipver, f->key.addr[s], f->key.addr[d], f->key.proto, sp, dp,
 			    cid) == 0)
 		jb_str(j, "community_id", cid);
+	if (f->dns) {
+		jb_str(j, "dns_linked_name", f->dns->name);
+		if (f->dns->cname[0])
+			jb_str(j, "dns_linked_cname", f->dns->cname);
+	}
 }
 
 static void str_if(struct jbuf *j, const char *key, const char *v)

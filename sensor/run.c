@@ -24,6 +24,7 @@
 
 #include "counters.h"
 #include "davy.h"
+#include "dnslink.h"
 #include "ingest.h"
 #include "queue.h"
 #include "record.h"
@@ -56,6 +57,7 @@ struct worker {
 	struct flow_table flows;
 	struct classifier cls;
 	struct stratum_flows stratum;
+	struct dnscache dns; /* this worker's replica (dnscache.h) */
 	pthread_t th;
 	uint64_t records;
 	uint64_t alerts[SIG__COUNT];
@@ -83,6 +85,7 @@ struct reader {
 	uint64_t clock_us, next_tick;
 	uint64_t files_read, files_damaged;
 	uint64_t dispatched;
+	struct dnslink_stats dnsl;
 	/* progress */
 	bool progress;
 	uint64_t total_bytes, done_bytes;
@@ -174,6 +177,20 @@ static unsigned worker_of(uint64_t hash, unsigned n)
 	return (unsigned)(((hash >> 32) * n) >> 32);
 }
 
+/* DNS linkage: the flow's destination (else its source) was named by a DNS
+ * answer this worker's replica holds. */
+static void worker_link_dns(struct worker *w, struct flow *f, uint64_t now_us)
+{
+	if (!w->dns.slot)
+		return;
+	const struct dnscache_entry *e =
+		dnscache_get(&w->dns, f->key.ipver, f->key.addr[!f->src_side], now_us);
+	if (!e)
+		e = dnscache_get(&w->dns, f->key.ipver, f->key.addr[f->src_side], now_us);
+	if (e)
+		flow_link_dns(&w->flows, f, e);
+}
+
 static void worker_packet(struct worker *w, struct wpkt *wp)
 {
 	struct pkt p;
@@ -196,6 +213,7 @@ static void worker_packet(struct worker *w, struct wpkt *wp)
 	if (created) {
 		classify_start(&w->cls, &f->cls);
 		f->next_update_us = every ? f->first_us + every : 0;
+		worker_link_dns(w, f, p.ts_us);
 	}
 	if (f->cls.nf)
 		classify_packet(&w->cls, &f->cls, wp->bytes, p.l3_len, p.ts_us);
@@ -230,6 +248,8 @@ static void *worker_main(void *arg)
 		uint64_t t = m->u64;
 		if (type == MQ_PKT)
 			worker_packet(w, (struct wpkt *)m->data);
+		else if (type == MQ_DNS && w->dns.slot)
+			dnscache_put(&w->dns, (const struct dns_link *)m->data, t);
 		mq_release(&w->in, m);
 		if (type == MQ_TICK) {
 			flow_expire(&w->flows, t);
@@ -325,9 +345,32 @@ static void dispatch(struct reader *r, const struct pkt *p)
 	r->dispatched++;
 }
 
+/* A DNS link goes to every worker, after the answer's own packet, so all
+ * replicas see it at the same place in the packet sequence (dnscache.h). */
+static void reader_link(void *ctx, const struct dns_link *l)
+{
+	struct reader *r = ctx;
+	for (unsigned i = 0; i < r->n; i++) {
+		struct worker *w = &r->w[i];
+		struct mq_msg *m = mq_reserve(&w->in, sizeof(*l));
+		if (!m) {
+			unsigned round = 0;
+			w->in_waits++;
+			while (!(m = mq_reserve(&w->in, sizeof(*l))))
+				mq_backoff(&round);
+		}
+		memcpy(m->data, l, sizeof(*l));
+		m->u64 = r->clock_us;
+		mq_commit(&w->in, m, MQ_DNS, sizeof(*l));
+	}
+}
+
 static void dispatch_emit(void *ctx, const struct pkt *p)
 {
-	dispatch(ctx, p);
+	struct reader *r = ctx;
+	dispatch(r, p);
+	if (r->cfg->dns_cache_entries)
+		dnslink_packet(p, &r->dnsl, reader_link, r);
 }
 
 static void progress_draw(struct reader *r, pcap_t *pc, bool final)
@@ -460,12 +503,14 @@ COUNTERS_ONLY(struct flow_stats);
 COUNTERS_ONLY(struct classifier_stats);
 COUNTERS_ONLY(struct stratum_flow_stats);
 COUNTERS_ONLY(struct reasm_stats);
+COUNTERS_ONLY(struct dnscache_stats);
 
 struct totals {
 	struct flow_stats fs;
 	struct classifier_stats cs;
 	struct stratum_flow_stats ss;
 	struct reasm_stats rs;
+	struct dnscache_stats dc;
 	uint64_t alerts[SIG__COUNT];
 	uint64_t records, updates, record_overflow, in_waits, out_waits;
 };
@@ -479,6 +524,7 @@ static void sum_workers(const struct worker *w, unsigned n, struct totals *t)
 		counters_add(&t->cs, &w[i].cls.st, sizeof(t->cs));
 		counters_add(&t->ss, &w[i].stratum.st, sizeof(t->ss));
 		counters_add(&t->rs, &w[i].stratum.pool.st, sizeof(t->rs));
+		counters_add(&t->dc, &w[i].dns.st, sizeof(t->dc));
 		counters_add(t->alerts, w[i].alerts, sizeof(t->alerts));
 		t->updates += w[i].updates;
 		t->records += w[i].records;
@@ -586,6 +632,21 @@ static size_t stats_record(struct jbuf *j, const struct davy_config *cfg, const 
 	jb_u64(j, "peak_bytes", t->rs.peak_chunks_used * REASM_CHUNK);
 	jb_u64(j, "memory", t->rs.chunks * REASM_CHUNK);
 	jb_obj_close(j);
+	jb_obj_open(j, "dns_linkage");
+	jb_u64(j, "responses", r->dnsl.responses);
+	jb_u64(j, "errors", r->dnsl.errors);
+	jb_u64(j, "links", r->dnsl.links);
+	jb_u64(j, "tcp_split", r->dnsl.tcp_split);
+	jb_u64(j, "cname_overflow", r->dnsl.cname_overflow);
+	jb_u64(j, "addr_overflow", r->dnsl.addr_overflow);
+	jb_u64(j, "cache_entries", cfg->dns_cache_entries);
+	jb_u64(j, "cache_updates", t->dc.updates);
+	jb_u64(j, "cache_evicted_live", t->dc.evicted_live);
+	jb_u64(j, "lookups", t->dc.lookups);
+	jb_u64(j, "hits", t->dc.hits);
+	jb_u64(j, "flows_linked", t->fs.dns_linked);
+	jb_u64(j, "flows_no_memory", t->fs.dns_no_memory);
+	jb_obj_close(j);
 	jb_obj_open(j, "alerts");
 	uint64_t nal = 0;
 	for (int s = 0; s < SIG__COUNT; s++)
@@ -666,7 +727,10 @@ int davy_run(const struct davy_config *cfg)
 			fprintf(stderr, "davy: cannot allocate queues for worker %u\n", i);
 			return DAVY_EXIT_FATAL;
 		}
-		if (stratum_flows_init(&w[i].stratum, (cfg->stratum_flows + n - 1) / n,
+		if ((cfg->dns_cache_entries &&
+		     dnscache_init(&w[i].dns, cfg->dns_cache_entries, cfg->dns_min_ttl, 86400, err,
+				   sizeof(err)) != 0) ||
+		    stratum_flows_init(&w[i].stratum, (cfg->stratum_flows + n - 1) / n,
 				       cfg->reasm_bytes / n, err, sizeof(err)) != 0 ||
 		    flow_table_init(&w[i].flows, per_worker, &cfg->timeouts, worker_emit_flow, &w[i],
 				    err, sizeof(err)) != 0 ||
@@ -753,6 +817,7 @@ int davy_run(const struct davy_config *cfg)
 	for (unsigned i = 0; i < n; i++) {
 		classifier_free(&w[i].cls);
 		stratum_flows_free(&w[i].stratum);
+		dnscache_free(&w[i].dns);
 		flow_table_free(&w[i].flows);
 		mq_free(&w[i].in);
 		mq_free(&w[i].out);

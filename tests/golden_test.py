@@ -15,8 +15,12 @@ replays each capture with --workers 1, 2 and 4 and checks:
     metadata, a severity and a category, and for sids 4960001/4960002 a
     stratum object of the expected dialect;
   - the update records (flow.reason "update") are exactly the manifest's;
+  - DNS linkage: each flow record's dns_linked_name / dns_linked_cname equal
+    the manifest's (absent where it has none); every alert and update record
+    carries the names of its flow;
   - the stats record's counters equal the manifest's (stats.reassembly gaps
-    where the manifest states them);
+    where the manifest states them; stats.dns_linkage responses, errors,
+    links, tcp_split, cname_overflow, flows_linked);
   - every record validates against docs/record.schema.json;
   - flow, alert and update records are identical, up to order, for 1, 2 and
     4 workers;
@@ -105,6 +109,28 @@ def compare_flows(t, name, expected, actual):
         got, want = stratum_of(r.get("stratum")), e.get("stratum")
         t.check(got == want, f"{name}: flow {k[:5]} stratum object",
                 f"got {got} want {want}")
+        got, want = dns_names(r), dns_names(e)
+        t.check(got == want, f"{name}: flow {k[:5]} dns_linked_name/cname",
+                f"got {got} want {want}")
+
+
+DNS_FIELDS = ("dns_linked_name", "dns_linked_cname")
+
+
+def dns_names(obj):
+    """A record's (or manifest flow's) DNS linkage: {field: value} of those present."""
+    return {k: obj[k] for k in DNS_FIELDS if k in obj}
+
+
+def compare_dns_linked(t, name, flows, others):
+    """Alert and update records carry their flow's DNS names (as its flow record)."""
+    names = {record_key(r): dns_names(r) for r in flows}
+    for r in others:
+        k = record_key(r)
+        what = "alert" if r.get("event_type") == "alert" else "update"
+        t.check(dns_names(r) == names.get(k, {}),
+                f"{name}: {what} on {k[1]}:{k[2]}->{k[3]}:{k[4]} has its flow's DNS names",
+                f"got {dns_names(r)} want {names.get(k, {})}")
 
 
 def compare_alerts(t, name, expected, actual, flows):
@@ -228,6 +254,10 @@ def main():
             compare_flows(t, label, cap["flows"], flows)
             compare_alerts(t, label, cap.get("alerts", []), alert_records(recs), flows)
             compare_updates(t, label, cap.get("updates", []), update_records(recs))
+            compare_dns_linked(t, label, flows, alert_records(recs) + update_records(recs))
+            for k, want in cap.get("dns_linkage", {}).items():
+                got = st.get("dns_linkage", {}).get(k)
+                t.check(got == want, f"{label}: dns_linkage.{k} counted", f"got {got} want {want}")
             for k, want in cap.get("reassembly", {}).items():
                 got = st.get("reassembly", {}).get(k)
                 t.check(got == want, f"{label}: reassembly.{k} counted", f"got {got} want {want}")

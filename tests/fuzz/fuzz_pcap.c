@@ -50,6 +50,7 @@
 
 #include "alert.h"
 #include "decode.h"
+#include "dnslink.h"
 #include "ingest.h"
 #include "flow.h"
 #include "fuzz_check.h"
@@ -112,6 +113,7 @@ struct rd {
 	struct ingest in;
 	struct flow_table t;
 	struct stratum_flows sf;
+	struct dnslink_stats dnsl;
 	struct classifier *cls; /* for record names only: no packet reaches nDPI */
 	uint64_t ended;      /* flows handed to on_end */
 	uint64_t dispatched;
@@ -241,6 +243,21 @@ static void dispatch(struct rd *r, const struct pkt *p)
 	free(bytes);
 }
 
+/* The reader's DNS linkage: each link must hold bounded, lower-case names
+ * and a plausible address family. */
+static void on_link(void *ctx, const struct dns_link *l)
+{
+	(void)ctx;
+	if ((l->ipver != 4 && l->ipver != 6) || strnlen(l->name, sizeof(l->name)) == sizeof(l->name) ||
+	    strnlen(l->query, sizeof(l->query)) == sizeof(l->query)) {
+		fprintf(stderr, "fuzz_pcap: bad DNS link\n");
+		abort();
+	}
+	for (const char *c = l->name; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			abort();
+}
+
 /* What the reader hands on: sensor/ingest.c decides (decode, reassembly
  * at any layer, carriers); this checks each packet and plays the worker. */
 static void emit(void *ctx, const struct pkt *p)
@@ -250,6 +267,8 @@ static void emit(void *ctx, const struct pkt *p)
 	CHECK(p->ipver == 4 || p->ipver == 6);
 	CHECK((uint64_t)p->l3_off + p->l3_len <= p->caplen);
 	dispatch(ctx, p);
+	struct rd *r = ctx;
+	dnslink_packet(p, &r->dnsl, on_link, NULL);
 }
 
 static void run_capture(pcap_t *pc, const struct decode_cfg *dcfg)

@@ -7,7 +7,8 @@ OUTDIR defaults to tests/fuzz/corpus next to this script. Writes
 OUTDIR/fuzz_decode/* (one packet each, with the selector byte of
 fuzz_decode.c in front), OUTDIR/fuzz_pcap/* (small pcap and pcapng files,
 and two record streams with the selector byte of fuzz_pcap.c in front) and
-OUTDIR/fuzz_reasm/* (segment sequences in the layout of fuzz_reasm.c), and
+OUTDIR/fuzz_reasm/* (segment sequences in the layout of fuzz_reasm.c),
+OUTDIR/fuzz_dns/* (DNS messages and DNS-over-TCP streams), and
 the reproducers of open bugs into tests/fuzz/repro/.
 Everything is built here with struct; nothing is copied from elsewhere.
 The output is deterministic, so re-running it changes nothing.
@@ -485,6 +486,109 @@ reasm_seeds = {
 }
 
 
+# ---- fuzz_dns seeds: DNS messages (fuzz_dns.c reads each input as one ---------
+# message and as a DNS-over-TCP stream of 2-byte length-prefixed frames)
+
+def dns_name(name, end=True):
+    """Wire labels of a dotted name; with end, the final 0."""
+    out = b"".join(bytes([len(lab)]) + lab.encode("latin-1") for lab in name.split(".") if lab)
+    return out + (b"\0" if end else b"")
+
+
+def dns_ptr(off):
+    return struct.pack("!H", 0xC000 | off)
+
+
+def dns_hdr(ident, flags, qd, an, ns=0, ar=0):
+    return struct.pack("!6H", ident, flags, qd, an, ns, ar)
+
+
+def dns_q(name, qtype=1, qclass=1):
+    return (dns_name(name) if isinstance(name, str) else name) + struct.pack("!HH", qtype, qclass)
+
+
+def dns_rr(owner, rtype, rdata, ttl=60, rclass=1):
+    return owner + struct.pack("!HHIH", rtype, rclass, ttl, len(rdata)) + rdata
+
+
+def dns_tcp(*msgs):
+    return b"".join(struct.pack("!H", len(m)) + m for m in msgs)
+
+
+def _dns_chain():
+    # www.pool.example (12) -> CNAME "cdn" + -> 16 (pool.example), at 46;
+    # A records for cdn.pool.example (-> 46) and edge + -> 46
+    q = dns_hdr(0xBEEF, 0x8180, 1, 4) + dns_q("www.pool.example")
+    a1 = dns_rr(dns_ptr(12), 5, b"\x03cdn" + dns_ptr(16), ttl=300)
+    a2 = dns_rr(dns_ptr(46), 1, bytes([192, 0, 2, 10]))
+    a3 = dns_rr(dns_name("edge", False) + dns_ptr(46), 1, bytes([192, 0, 2, 11]))
+    a4 = dns_rr(dns_ptr(46), 28, bytes.fromhex("20010db8000000000000000000000001"))
+    return q + a1 + a2 + a3 + a4
+
+
+def _dns_deep():
+    # question i points at question i - 1's name: 16 jumps, the most followed
+    out = dns_hdr(7, 0x0100, 17, 0) + dns_q("deep")
+    prev = 12
+    for _ in range(16):
+        here = len(out)
+        out += dns_q(dns_ptr(prev))
+        prev = here
+    return out
+
+
+_dns_a = dns_hdr(0x1234, 0x8180, 1, 1) + dns_q("example.com") + \
+    dns_rr(dns_ptr(12), 1, bytes([93, 184, 216, 34]), ttl=3600)
+_dns_aaaa = dns_hdr(0x4321, 0x8580, 1, 1) + dns_q("example.com", 28) + \
+    dns_rr(dns_ptr(12), 28, bytes.fromhex("26062800022000010248189325c81946"), ttl=300)
+
+dns_seeds = {
+    "a_response": _dns_a,
+    "aaaa_response": _dns_aaaa,
+    "cname_chain_compressed": _dns_chain(),
+    "query": dns_hdr(0xABCD, 0x0100, 1, 0) + dns_q("pool.supportxmr.com"),
+    # a.example.com A, then "b" + -> 14 AAAA; answers to both
+    "two_questions": dns_hdr(2, 0x8180, 2, 2) + dns_q("a.example.com") +
+    dns_q(b"\x01b" + dns_ptr(14), 28) + dns_rr(dns_ptr(12), 1, bytes([192, 0, 2, 1])) +
+    dns_rr(dns_ptr(31), 28, bytes(15) + b"\x01"),
+    # MX, TXT, OPT, A in class CH, a private type, then A IN; TTL top bit
+    "skipped_types": dns_hdr(0x0D0D, 0x8180, 1, 6) + dns_q("example.com", 255) +
+    dns_rr(dns_ptr(12), 15, b"\x00\x0a" + dns_name("mail", False) + dns_ptr(12)) +
+    dns_rr(dns_ptr(12), 16, b"\x0bhello world") +
+    dns_rr(b"\0", 41, b"", ttl=0, rclass=4096) +
+    dns_rr(dns_ptr(12), 1, bytes([10, 0, 0, 1]), rclass=3) +
+    dns_rr(dns_ptr(12), 0xFF00, b"\xc0\xff\xff") +
+    dns_rr(dns_ptr(12), 1, bytes([192, 0, 2, 99]), ttl=0x80000001),
+    # NXDOMAIN with an SOA in the authority section (not read)
+    "nxdomain": dns_hdr(0x0F0F, 0x8183, 1, 0, 1) + dns_q("nope.example") +
+    dns_rr(dns_ptr(17), 6, dns_name("ns", False) + dns_ptr(17) + dns_name("hostmaster", False) +
+           dns_ptr(17) + struct.pack("!5I", 1, 7200, 3600, 1209600, 300), ttl=3600),
+    # names not kept: a '.' in a label, a space, UTF-8, upper case kept
+    "bad_chars": dns_hdr(0x1010, 0x8180, 1, 4) + dns_q("Pool.Example") +
+    dns_rr(b"\x03a.b" + dns_ptr(12), 1, bytes([10, 0, 0, 1])) +
+    dns_rr(dns_ptr(12), 5, b"\x03a b" + dns_ptr(12)) +
+    dns_rr(b"\x05caf\xc3\xa9" + dns_ptr(12), 28, bytes(16)) +
+    dns_rr(dns_ptr(12), 1, bytes([192, 0, 2, 7])),
+    # the longest name (255 wire bytes), then "a" + -> it (257: too long)
+    "long_names": dns_hdr(13, 0x8180, 1, 2) +
+    dns_q(".".join(c * n for c, n in (("q", 63), ("r", 63), ("s", 63), ("t", 61)))) +
+    dns_rr(dns_ptr(12), 1, bytes([192, 0, 2, 1])) +
+    dns_rr(dns_name("a", False) + dns_ptr(12), 1, bytes([192, 0, 2, 2])),
+    "deep_pointers": _dns_deep(),
+    # an A record, then a name pointing to itself
+    "self_pointer": dns_hdr(4, 0x8180, 1, 2) + dns_q("loop") +
+    dns_rr(dns_ptr(12), 1, bytes([192, 0, 2, 1])) + dns_rr(dns_ptr(38), 1, bytes([192, 0, 2, 2])),
+    # DNS over TCP: two frames back to back, then half of a third
+    "tcp_frames": dns_tcp(_dns_a, _dns_aaaa) + struct.pack("!H", 200) + _dns_a[:20],
+    # regression (fuzz_dns's input, as found): the answer's name -> 14, a
+    # 0x1c read as a 28-byte label running past the pointer, so a prefix of
+    # the message reported something else; now a pointer loop
+    "regress_pointed_name_past_pointer": bytes.fromhex(
+        "432100420001000103636f6d00001c0001c00e001c000100"
+        "00012c00107fffffff782cffffff6561011c00012c00"),
+}
+
+
 # ---- reproducers of bugs found by fuzzing (tests/fuzz/repro/) ------------------
 # Not in the seed corpus while the bug is open (every `make fuzz` would stop at
 # once); move each into the seeds above once fixed, as a regression seed.
@@ -512,7 +616,8 @@ def main():
     total = 0
     for target, seeds in (("fuzz_decode", {k: bytes([s]) + d for k, (s, d) in
                                            decode_seeds.items()}),
-                          ("fuzz_pcap", pcap_seeds), ("fuzz_reasm", reasm_seeds)):
+                          ("fuzz_pcap", pcap_seeds), ("fuzz_reasm", reasm_seeds),
+                          ("fuzz_dns", dns_seeds)):
         d = os.path.join(out, target)
         os.makedirs(d, exist_ok=True)
         for name, data in sorted(seeds.items()):
@@ -525,7 +630,7 @@ def main():
         with open(os.path.join(rdir, name), "wb") as f:
             f.write(data)
     print("make_seeds: %d files, %d bytes in %s; %d reproducers in %s" % (
-        len(decode_seeds) + len(pcap_seeds) + len(reasm_seeds), total, out, len(repro), rdir))
+        len(decode_seeds) + len(pcap_seeds) + len(reasm_seeds) + len(dns_seeds), total, out, len(repro), rdir))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,119 @@
+/* dnslink.c - DNS answers into address -> name links (see dnslink.h). */
+#include <stdbool.h>
+#include <string.h>
+
+#include "dns.h"
+#include "dnslink.h"
+
+struct msg_ctx {
+	const struct dns_msg_info *info;
+	struct dnslink_stats *st;
+	dnslink_fn fn;
+	void *ctx;
+	unsigned ncname, naddr;
+	struct {
+		char owner[DNS_NAME_MAX];
+		char target[DNS_NAME_MAX];
+	} cname[DNSLINK_CNAMES];
+	struct dns_link addr[DNSLINK_ADDRS]; /* sent once the chain is known */
+};
+
+/* Whether the question's name leads to `name` through the CNAMEs seen. */
+static bool chained(const struct msg_ctx *m, const char *name)
+{
+	const char *q = m->info->qname;
+	if (!q[0])
+		return false;
+	const char *at = name;
+	for (unsigned hops = 0; hops <= m->ncname; hops++) {
+		if (strcmp(at, q) == 0)
+			return true;
+		unsigned i = 0;
+		while (i < m->ncname && strcmp(m->cname[i].target, at) != 0)
+			i++;
+		if (i == m->ncname)
+			return false;
+		at = m->cname[i].owner;
+	}
+	return false;
+}
+
+static void on_rr(void *vctx, const struct dns_rr *rr)
+{
+	struct msg_ctx *m = vctx;
+	if (rr->type == DNS_TYPE_CNAME) {
+		if (m->ncname == DNSLINK_CNAMES) {
+			m->st->cname_overflow++;
+			return;
+		}
+		memcpy(m->cname[m->ncname].owner, rr->name, sizeof(rr->name));
+		memcpy(m->cname[m->ncname].target, rr->target, sizeof(rr->target));
+		m->ncname++;
+		return;
+	}
+	if (m->naddr == DNSLINK_ADDRS) {
+		m->st->addr_overflow++;
+		return;
+	}
+	struct dns_link *l = &m->addr[m->naddr++];
+	memset(l, 0, sizeof(*l));
+	l->ipver = rr->addr_len == 4 ? 4 : 6;
+	memcpy(l->addr, rr->addr, rr->addr_len);
+	l->ttl = rr->ttl;
+	memcpy(l->name, rr->name, sizeof(l->name));
+}
+
+/* Answers are only taken from a whole response; a parse error after some
+ * answers keeps those (dns.h), but they are counted as an error. */
+static void message(const uint8_t *msg, size_t len, struct dnslink_stats *st, dnslink_fn fn,
+		    void *ctx)
+{
+	struct dns_msg_info info;
+	/* the header decides first: only responses to standard queries */
+	if (len < DNS_HEADER_LEN || !(msg[2] & 0x80) || (msg[2] & 0x78) != 0)
+		return;
+	struct msg_ctx m; /* about 25 KB of stack; only counters need zeroing */
+	m.ncname = m.naddr = 0;
+	m.info = &info;
+	m.st = st;
+	m.fn = fn;
+	m.ctx = ctx;
+	if ((msg[3] & 0x0f) != DNS_RCODE_NOERROR) {
+		st->responses++;
+		return;
+	}
+	st->responses++;
+	if (dns_parse(msg, len, &info, on_rr, &m) != DNS_OK)
+		st->errors++;
+	/* the chain is known once every answer was read, whatever their order */
+	for (unsigned i = 0; i < m.naddr; i++) {
+		struct dns_link *l = &m.addr[i];
+		if (strcmp(l->name, info.qname) != 0 && chained(&m, l->name))
+			memcpy(l->query, info.qname, sizeof(l->query));
+		st->links++;
+		fn(ctx, l);
+	}
+}
+
+void dnslink_packet(const struct pkt *p, struct dnslink_stats *st, dnslink_fn fn, void *ctx)
+{
+	if (p->sport != 53 || !p->payload_len || (p->l4proto != 17 && p->l4proto != 6))
+		return;
+	const uint8_t *b = p->data + p->payload_off;
+	size_t len = p->payload_len;
+	if (p->l4proto == 17) {
+		message(b, len, st, fn, ctx);
+		return;
+	}
+	/* DNS over TCP: whole frames in this segment only */
+	size_t off = 0;
+	while (off < len) {
+		int n = dns_tcp_frame(b + off, len - off, NULL);
+		if (n < 0) {
+			st->tcp_split++;
+			return;
+		}
+		message(b + off + 2, (size_t)n, st, fn, ctx);
+		off += 2 + (size_t)n;
+	}
+}
