@@ -22,7 +22,8 @@ struct pool {
 };
 
 /* obj_size must be at least sizeof(void *) (a free object links through its
- * first word). slab: objects per slab. Allocates nothing. */
+ * first word); it is rounded up so that every object is aligned for any
+ * type. slab: objects per slab. Allocates nothing. */
 void pool_init(struct pool *pl, size_t obj_size, uint64_t max, uint64_t slab);
 /* An object (contents undefined), or NULL when the pool is at its bound or
  * a slab cannot be had. */

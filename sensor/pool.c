@@ -1,5 +1,6 @@
 /* pool.c - fixed-size objects in slabs (see pool.h). */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,7 +9,9 @@
 void pool_init(struct pool *pl, size_t obj_size, uint64_t max, uint64_t slab)
 {
 	memset(pl, 0, sizeof(*pl));
-	pl->obj_size = obj_size;
+	/* every object aligned for any type (a free one holds a pointer) */
+	size_t a = _Alignof(max_align_t);
+	pl->obj_size = (obj_size + a - 1) / a * a;
 	pl->max = max;
 	pl->slab = slab ? slab : 1;
 }

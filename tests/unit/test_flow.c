@@ -1198,9 +1198,30 @@ static void test_names(void **state)
 	assert_int_equal(t.s[FLOW_P_UDP][FLOW_ESTABLISHED], 300);
 }
 
+/* ---- the slab pool ----------------------------------------------------- */
+
+static void test_pool_alignment(void **state)
+{
+	(void)state;
+	struct pool pl;
+	pool_init(&pl, 508, 10, 4); /* struct flow_dns's odd size */
+	void *o[10];
+	for (int i = 0; i < 10; i++) {
+		o[i] = pool_get(&pl);
+		assert_non_null(o[i]);
+		assert_int_equal((uintptr_t)o[i] % _Alignof(max_align_t), 0);
+	}
+	assert_null(pool_get(&pl)); /* the bound */
+	for (int i = 0; i < 10; i++)
+		pool_put(&pl, o[i]);
+	assert_non_null(pool_get(&pl));
+	pool_release(&pl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pool_alignment),
 		cmocka_unit_test(test_key_symmetry),
 		cmocka_unit_test(test_key_vlan),
 		cmocka_unit_test(test_accounting),
