@@ -629,7 +629,9 @@ static bool request(struct stratum_parser *sp, struct stratum_info *info, int di
 		if (str_of(elem(params, 0), &s, &n))
 			set_login(info, s, n);
 		take_str(info->pass, sizeof(info->pass), elem(params, 1));
-		if (info->worker[0] == '\0')
+		/* the "worker" member only when the login has no suffix at all
+		 * ("wallet." has an empty one) */
+		if (info->login[0] && info->wallet_len == strlen(info->login))
 			take_str(info->worker, sizeof(info->worker), member(msg, "worker"));
 		info->seen |= STRATUM_SEEN_LOGIN;
 		pending_add(sp, info, id, K_ETH_LOGIN, dir);
