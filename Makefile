@@ -8,7 +8,8 @@ WARN    := -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
 PKGS    := libndpi libpcap json-c
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CPPFLAGS := -std=c11 -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS)
+IOCS_DIR ?= $(CURDIR)/iocs
+CPPFLAGS := -std=c11 -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) -DDAVY_IOCS_DIR='"$(IOCS_DIR)"'
 LDLIBS   := $(PKG_LIBS) -lck -lcrypto -lpthread -lm
 
 BUILD   ?= build
@@ -17,9 +18,9 @@ PY      := /usr/bin/python3
 PROTO_SRC  := proto/decode.c proto/eth.c proto/vlan.c proto/sll.c proto/null.c \
               proto/raw.c proto/ppp.c proto/chdlc.c proto/ppi.c proto/mpls.c proto/ipv4.c \
               proto/ipv6.c proto/tcp.c proto/udp.c proto/icmp.c proto/sctp.c \
-              proto/vxlan.c proto/geneve.c proto/gre.c proto/stratum.c proto/dns.c
+              proto/vxlan.c proto/geneve.c proto/gre.c proto/stratum.c proto/dns.c proto/feed.c
 SENSOR_SRC := sensor/pool.c sensor/queue.c sensor/defrag.c sensor/ingest.c sensor/flow.c sensor/stratum_flow.c sensor/tcp_reasm.c sensor/classify.c sensor/jbuf.c \
-              sensor/community_id.c sensor/record.c sensor/alert.c sensor/dnscache.c sensor/dnslink.c sensor/run.c sensor/cli.c
+              sensor/community_id.c sensor/record.c sensor/alert.c sensor/dnscache.c sensor/dnslink.c sensor/ioc.c sensor/ioc_match.c sensor/run.c sensor/cli.c
 MAIN_SRC   := sensor/main.c
 
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(PROTO_SRC) $(SENSOR_SRC))
@@ -28,7 +29,7 @@ DAVY     := $(BUILD)/davy
 LIBDAVY  := $(BUILD)/libdavy.a
 
 UNIT_TESTS := test_decode test_flow test_queue test_jbuf test_community_id test_defrag \
-              test_stratum test_tcp_reasm test_stratum_flow test_dnscache test_dns
+              test_stratum test_tcp_reasm test_stratum_flow test_dnscache test_dns test_ioc test_ioc_match
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
 .PHONY: all demo test check deps fuzz bench asan clean test-unit test-golden \
@@ -84,7 +85,7 @@ test-asan:
 	  LDFLAGS="-fsanitize=address,undefined"
 
 # ---- fuzzing (clang's libFuzzer) ------------------------------------------
-FUZZ_TARGETS := fuzz_decode fuzz_pcap fuzz_stratum fuzz_reasm fuzz_dns
+FUZZ_TARGETS := fuzz_decode fuzz_pcap fuzz_stratum fuzz_reasm fuzz_dns fuzz_feed
 FUZZ_SECONDS ?= 60
 DAVY_SUMMARY ?=
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
@@ -98,6 +99,12 @@ fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 	@DAVY_SUMMARY=$(DAVY_SUMMARY) sh tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # ---- benchmarks ------------------------------------------------------------
+# bench/ioc_load: loads N generated indicators, reports time and peak RSS
+# (run by bench/run.sh)
+$(BUILD)/bench/ioc_load: bench/ioc_load.c $(LIBDAVY)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -o $@ $< $(LIBDAVY) $(LDLIBS)
+
 bench: deps
 	$(MAKE) all
 	@sh bench/run.sh

@@ -12,6 +12,7 @@
 #ifndef DAVY_ALERT_H
 #define DAVY_ALERT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,9 +25,45 @@ enum alert_sig {
 	SIG_STRATUM_SERVER,     /* Stratum pool messages, no client message seen */
 	SIG_NDPI_MINING,        /* nDPI says Mining, the stream is not readable as Stratum */
 	SIG_STRATUM_V2,         /* Stratum V2 handshake shape (heuristic) */
+	SIG_IOC_POOL_LOOKUP,    /* a mining-pool domain looked up (DNS query) */
+	SIG_IOC_POOL,           /* a connection to a mining pool: SNI, Host, DNS-linked name, address, JA3 */
+	SIG_IOC_AGENT,          /* a miner agent in the Stratum session */
+	SIG_IOC_WALLET,         /* a listed wallet in the Stratum login */
+	SIG_IOC_C2,             /* a C2 address or domain */
+	SIG_IOC_OTHER,          /* an indicator of another category */
 	SIG__COUNT
 };
-_Static_assert(SIG__COUNT <= 8, "struct flow keeps alerted signatures in 8 bits");
+_Static_assert(SIG__COUNT <= 16, "struct flow keeps alerted signatures in 16 bits");
+
+/* Where an indicator matched (the alert's ioc.matched). */
+enum ioc_where {
+	IOC_W_NONE = 0,
+	IOC_W_DEST_IP,
+	IOC_W_SRC_IP,
+	IOC_W_DNS_LINKED,       /* dns_linked_name */
+	IOC_W_DNS_LINKED_CNAME, /* dns_linked_cname */
+	IOC_W_DNS_RRNAME,       /* the DNS query name */
+	IOC_W_TLS_SNI,
+	IOC_W_HTTP_HOST,
+	IOC_W_JA3,
+	IOC_W_STRATUM_LOGIN,    /* the login's wallet part */
+	IOC_W_STRATUM_AGENT,
+	IOC_W__COUNT
+};
+/* "dest_ip", "src_ip", "dns_linked", "dns_linked_cname", "dns.rrname",
+ * "tls.sni", "http.hostname", "tls.ja3.hash", "stratum.login",
+ * "stratum.agent"; "" otherwise. */
+const char *ioc_where_name(int w);
+
+struct ioc;
+
+/* Alerts found due while handling one packet or a flow's end. */
+struct alert_due {
+	unsigned sigs;                     /* 1 << enum alert_sig */
+	int8_t dir[SIG__COUNT];            /* flow direction of the evidence (0: from the source) */
+	const struct ioc *ioc[SIG__COUNT]; /* indicator signatures: what matched */
+	uint8_t where[SIG__COUNT];         /* enum ioc_where */
+};
 
 struct signature {
 	uint32_t sid;
@@ -38,9 +75,16 @@ struct signature {
 
 const struct signature *alert_signature(enum alert_sig s);
 
-/* A complete `event_type: alert` record about flow f: signature s, evidence
- * sent in flow direction dir (0: by the flow's source) at ts_us. */
+/* Makes signature s due for flow f (evidence in direction dir) unless the
+ * flow already had it: sets the flow's alerted bit. Returns whether it was
+ * newly due. */
+bool alert_due_add(struct flow *f, struct alert_due *due, enum alert_sig s, int dir);
+
+/* A complete `event_type: alert` record about flow f: signature s of due,
+ * evidence sent in flow direction due->dir[s] (0: by the flow's source) at
+ * ts_us; for an indicator signature, the `ioc` object from due->ioc[s]. */
 size_t record_alert(struct jbuf *j, const struct classifier *c, const struct flow *f,
-		    enum alert_sig s, int dir, uint64_t ts_us, const char *sensor);
+		    enum alert_sig s, const struct alert_due *due, uint64_t ts_us,
+		    const char *sensor);
 
 #endif

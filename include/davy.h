@@ -17,6 +17,10 @@
 #define DAVY_VERSION "0.1.0"
 #define DAVY_MAX_WORKERS 64
 #define DAVY_MAX_FILES 4096
+#define DAVY_MAX_IOC_PATHS 64
+#ifndef DAVY_IOCS_DIR
+#define DAVY_IOCS_DIR "iocs" /* the Makefile sets the shipped feeds' folder */
+#endif
 
 /* Exit statuses. */
 #define DAVY_EXIT_OK 0
@@ -41,6 +45,9 @@ struct davy_config {
 	uint64_t flow_update_us;           /* --flow-update-interval; 0 never */
 	uint64_t stratum_flows;            /* --stratum-flows, all workers together */
 	size_t reasm_bytes;                /* --reassembly-memory, all workers together */
+	const char *ioc_paths[DAVY_MAX_IOC_PATHS]; /* --iocs, in order; none: DAVY_IOCS_DIR */
+	unsigned nioc_paths;
+	bool no_iocs;                      /* --no-iocs */
 	uint64_t dns_cache_entries;        /* --dns-cache-size: per worker replica; 0 off */
 	uint32_t dns_min_ttl;              /* --dns-min-ttl */
 	int progress;                      /* -1 auto (a terminal), 0 off, 1 on */

@@ -80,7 +80,8 @@ struct flow {
 	struct flow_dns *dns;           /* NULL unless DNS-linked */
 	struct stratum_flow *stratum;   /* candidate flows only (stratum_flow.h) */
 	uint8_t l7;                     /* L7_* (stratum_flow.h) */
-	uint8_t alerted;                /* 1 << enum alert_sig, per signature written */
+	uint16_t alerted;               /* 1 << enum alert_sig, per signature written */
+	uint8_t ioc_done;               /* IOC_CK_* (ioc_match.h): facts checked */
 	uint8_t v2;                     /* Stratum V2 heuristic stage (stratum_flow.c) */
 	uint32_t isn[2];                /* TCP initial sequence numbers by key side: of
 					 * the source when FLOW_SEEN_SYN, of the

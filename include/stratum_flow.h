@@ -77,11 +77,6 @@ struct stratum_flows {
 	struct stratum_flow_stats st;
 };
 
-/* Alerts found due while handling one packet or a flow's end. */
-struct stratum_due {
-	unsigned sigs;           /* 1 << enum alert_sig */
-	int8_t dir[SIG__COUNT];  /* flow direction of the evidence (0: from the source) */
-};
 
 /* Flow bits kept in struct flow (l7). */
 #define L7_SEEN0 0x01      /* first payload of direction 0 looked at */
@@ -105,12 +100,12 @@ static inline bool stratum_flow_wants(const struct flow *f, bool mining)
 /* One TCP packet of flow f; dir 0 = from the flow's source. mining: nDPI
  * classified the flow as Mining. Alerts that became due are added to *due. */
 void stratum_flow_packet(struct stratum_flows *s, struct flow *f, const struct pkt *p, int dir,
-			 bool mining, struct stratum_due *due);
+			 bool mining, struct alert_due *due);
 
 /* The flow ends: delivers what reassembly still holds, takes the final nDPI
  * decision; alerts due are added to *due. Call before the flow record. */
 void stratum_flow_finish(struct stratum_flows *s, struct flow *f, bool mining,
-			 struct stratum_due *due);
+			 struct alert_due *due);
 
 /* Frees the flow's state (after its record was written). */
 void stratum_flow_end(struct stratum_flows *s, struct flow *f);

@@ -1,5 +1,6 @@
 /* alert.c - built-in signatures and alert records (see alert.h). */
 #include "alert.h"
+#include "ioc.h"
 #include "record.h"
 #include "stratum_flow.h"
 
@@ -14,7 +15,48 @@ static const struct signature sigs[SIG__COUNT] = {
 			      CAT_MINING },
 	[SIG_STRATUM_V2] = { 4960004, 1, 3, "DAVY MINING possible Stratum V2 (Noise handshake 64/170 bytes, framed records)",
 			     CAT_MINING },
+	[SIG_IOC_POOL_LOOKUP] = { 4960101, 1, 2, "DAVY IOC mining pool domain looked up", CAT_MINING },
+	[SIG_IOC_POOL] = { 4960102, 1, 2, "DAVY IOC connection to a mining pool", CAT_MINING },
+	[SIG_IOC_AGENT] = { 4960103, 1, 1, "DAVY IOC miner agent in a Stratum session", CAT_MINING },
+	[SIG_IOC_WALLET] = { 4960104, 1, 1, "DAVY IOC listed wallet in a Stratum login", CAT_MINING },
+	[SIG_IOC_C2] = { 4960105, 1, 1, "DAVY IOC command-and-control address or domain",
+			 "A Network Trojan was Detected" },
+	[SIG_IOC_OTHER] = { 4960109, 1, 2, "DAVY IOC listed indicator", "Potentially Bad Traffic" },
 };
+
+const char *ioc_where_name(int w)
+{
+	static const char *const n[IOC_W__COUNT] = {
+		[IOC_W_DEST_IP] = "dest_ip", [IOC_W_SRC_IP] = "src_ip",
+		[IOC_W_DNS_LINKED] = "dns_linked", [IOC_W_DNS_LINKED_CNAME] = "dns_linked_cname",
+		[IOC_W_DNS_RRNAME] = "dns.rrname", [IOC_W_TLS_SNI] = "tls.sni",
+		[IOC_W_HTTP_HOST] = "http.hostname", [IOC_W_JA3] = "tls.ja3.hash",
+		[IOC_W_STRATUM_LOGIN] = "stratum.login", [IOC_W_STRATUM_AGENT] = "stratum.agent",
+	};
+	return w > 0 && w < IOC_W__COUNT ? n[w] : "";
+}
+
+/* An indicator signature's severity is the indicator's confidence (ioc.h:
+ * 3 high .. 1 low; EVE: 1 high .. 3 low). */
+static unsigned severity(const struct signature *sg, const struct ioc *ioc)
+{
+	if (!ioc || ioc->severity < 1 || ioc->severity > 3)
+		return sg->severity;
+	return 4u - ioc->severity;
+}
+
+bool alert_due_add(struct flow *f, struct alert_due *due, enum alert_sig s, int dir)
+{
+	unsigned bit = 1u << s;
+	if (f->alerted & bit)
+		return false;
+	f->alerted |= (uint16_t)bit;
+	due->sigs |= bit;
+	due->dir[s] = (int8_t)dir;
+	due->ioc[s] = NULL;
+	due->where[s] = IOC_W_NONE;
+	return true;
+}
 
 const struct signature *alert_signature(enum alert_sig s)
 {
@@ -29,9 +71,12 @@ static void meta(struct jbuf *j, const char *key, const char *val)
 }
 
 size_t record_alert(struct jbuf *j, const struct classifier *c, const struct flow *f,
-		    enum alert_sig s, int dir, uint64_t ts_us, const char *sensor)
+		    enum alert_sig s, const struct alert_due *due, uint64_t ts_us,
+		    const char *sensor)
 {
 	const struct signature *sg = alert_signature(s);
+	int dir = due->dir[s];
+	const struct ioc *ioc = due->ioc[s];
 	char ts[RECORD_TIME_LEN];
 	record_time(ts, ts_us);
 	jb_str(j, "timestamp", ts);
@@ -48,7 +93,7 @@ size_t record_alert(struct jbuf *j, const struct classifier *c, const struct flo
 	jb_u64(j, "rev", sg->rev);
 	jb_str(j, "signature", sg->msg);
 	jb_str(j, "category", sg->category);
-	jb_u64(j, "severity", sg->severity);
+	jb_u64(j, "severity", severity(sg, ioc));
 	jb_obj_open(j, "metadata");
 	meta(j, "mitre_tactic_id", "TA0040");
 	meta(j, "mitre_tactic_name", "Impact");
@@ -57,6 +102,20 @@ size_t record_alert(struct jbuf *j, const struct classifier *c, const struct flo
 	jb_obj_close(j);
 	jb_obj_close(j);
 
+	if (ioc) {
+		jb_obj_open(j, "ioc");
+		jb_str(j, "indicator", ioc->value);
+		jb_str(j, "type", ioc_type_name(ioc->type));
+		jb_str(j, "feed", ioc->feed);
+		jb_str(j, "category", ioc->category);
+		if (ioc->source[0])
+			jb_str(j, "source", ioc->source);
+		if (ioc->description[0])
+			jb_str(j, "description", ioc->description);
+		jb_str(j, "severity", ioc_severity_name(ioc->severity));
+		jb_str(j, "matched", ioc_where_name(due->where[s]));
+		jb_obj_close(j);
+	}
 	if (f->stratum && f->stratum->info.dialect != STRATUM_NONE)
 		record_stratum(j, &f->stratum->info);
 	record_flow_summary(j, f);

@@ -64,6 +64,12 @@ static const char usage[] =
 "      --reassembly-memory BYTES  out-of-order TCP bytes buffered, all workers\n"
 "                           together (default 64M; K, M, G)\n"
 "\n"
+"Indicators (see iocs/README.md):\n"
+"      --iocs PATH          a feed file, or a folder of them (plain or Zeek Intel\n"
+"                           format); repeatable; default: the shipped feeds,\n"
+"                           " DAVY_IOCS_DIR "\n"
+"      --no-iocs            load no feed\n"
+"\n"
 "DNS linkage (a connection to an address a DNS answer named carries the name):\n"
 "      --dns-cache-size N   addresses remembered (default 8192; each worker keeps\n"
 "                           a replica of about 540 bytes per entry); 0 turns\n"
@@ -85,7 +91,7 @@ enum {
 	OPT_WORKERS = 256, OPT_MAX_FLOWS, OPT_TIMEOUT, OPT_NDPI_PKTS, OPT_RING, OPT_SENSOR,
 	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_VXLAN, OPT_GENEVE, OPT_GRE_UDP, OPT_TUN_DEPTH,
 	OPT_CARRIERS, OPT_DF_MAX, OPT_DF_TIMEOUT, OPT_FLOW_UPDATE, OPT_STRATUM_FLOWS,
-	OPT_REASM_MEM, OPT_DNS_CACHE, OPT_DNS_MIN_TTL,
+	OPT_REASM_MEM, OPT_DNS_CACHE, OPT_DNS_MIN_TTL, OPT_IOCS, OPT_NO_IOCS,
 };
 
 static const struct option longopts[] = {
@@ -107,6 +113,8 @@ static const struct option longopts[] = {
 	{ "flow-update-interval", required_argument, NULL, OPT_FLOW_UPDATE },
 	{ "stratum-flows", required_argument, NULL, OPT_STRATUM_FLOWS },
 	{ "reassembly-memory", required_argument, NULL, OPT_REASM_MEM },
+	{ "iocs", required_argument, NULL, OPT_IOCS },
+	{ "no-iocs", no_argument, NULL, OPT_NO_IOCS },
 	{ "dns-cache-size", required_argument, NULL, OPT_DNS_CACHE },
 	{ "dns-min-ttl", required_argument, NULL, OPT_DNS_MIN_TTL },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
@@ -324,6 +332,17 @@ int davy_cli_parse(struct davy_config *cfg, int argc, char **argv)
 			if (parse_u64("--reassembly-memory", optarg, 64u << 10, 64ULL << 30, true, &v))
 				return DAVY_EXIT_FATAL;
 			cfg->reasm_bytes = (size_t)v;
+			break;
+		case OPT_IOCS:
+			if (cfg->nioc_paths >= DAVY_MAX_IOC_PATHS) {
+				fprintf(stderr, "davy: option --iocs: more than %d paths\n",
+					DAVY_MAX_IOC_PATHS);
+				return DAVY_EXIT_FATAL;
+			}
+			cfg->ioc_paths[cfg->nioc_paths++] = optarg;
+			break;
+		case OPT_NO_IOCS:
+			cfg->no_iocs = true;
 			break;
 		case OPT_DNS_CACHE:
 			if (parse_u64("--dns-cache-size", optarg, 0, 1u << 24, false, &v))

@@ -25,6 +25,7 @@
 #include "counters.h"
 #include "davy.h"
 #include "dnslink.h"
+#include "ioc_match.h"
 #include "ingest.h"
 #include "queue.h"
 #include "record.h"
@@ -58,6 +59,8 @@ struct worker {
 	struct classifier cls;
 	struct stratum_flows stratum;
 	struct dnscache dns; /* this worker's replica (dnscache.h) */
+	const struct ioc_set *iocs; /* NULL: none loaded */
+	struct ioc_match_stats iocst;
 	pthread_t th;
 	uint64_t records;
 	uint64_t alerts[SIG__COUNT];
@@ -124,7 +127,7 @@ static void worker_commit(struct worker *w, struct mq_msg *m, size_t len)
 	w->records++;
 }
 
-static void worker_alerts(struct worker *w, struct flow *f, const struct stratum_due *due,
+static void worker_alerts(struct worker *w, struct flow *f, const struct alert_due *due,
 			  uint64_t ts_us)
 {
 	for (int s = 0; s < SIG__COUNT; s++) {
@@ -133,7 +136,7 @@ static void worker_alerts(struct worker *w, struct flow *f, const struct stratum
 		struct mq_msg *m = worker_reserve(w);
 		struct jbuf j;
 		jb_init(&j, (char *)m->data, RECORD_MAX);
-		worker_commit(w, m, record_alert(&j, &w->cls, f, (enum alert_sig)s, due->dir[s], ts_us,
+		worker_commit(w, m, record_alert(&j, &w->cls, f, (enum alert_sig)s, due, ts_us,
 						 w->cfg->sensor_name));
 		w->alerts[s]++;
 	}
@@ -144,16 +147,30 @@ static bool flow_mining(const struct flow *f)
 	return classify_is_mining(&f->cls) && !f->cls.guessed;
 }
 
+/* Indicators against what the flow newly offers (ioc_match.h); cheap once
+ * its address and host facts are checked and it has no Stratum state. */
+static void worker_iocs(struct worker *w, struct flow *f, uint64_t ts_us)
+{
+	if (!w->iocs || ((f->ioc_done & (IOC_CK_ADDR | IOC_CK_HOST)) == (IOC_CK_ADDR | IOC_CK_HOST) &&
+			 !f->stratum))
+		return;
+	struct alert_due due = { 0 };
+	ioc_match_flow(w->iocs, f, f->cls.nf == NULL, &due, &w->iocst);
+	if (due.sigs)
+		worker_alerts(w, f, &due, ts_us);
+}
+
 static void worker_emit_flow(void *ctx, struct flow *f, enum flow_reason why)
 {
 	struct worker *w = ctx;
 	classify_finish(&w->cls, &f->cls);
 	if (f->key.proto == 6) {
-		struct stratum_due due = { 0 };
+		struct alert_due due = { 0 };
 		stratum_flow_finish(&w->stratum, f, flow_mining(f), &due);
 		if (due.sigs)
 			worker_alerts(w, f, &due, f->last_us);
 	}
+	worker_iocs(w, f, f->last_us);
 	struct mq_msg *m = worker_reserve(w);
 	struct jbuf j;
 	jb_init(&j, (char *)m->data, RECORD_MAX);
@@ -220,13 +237,14 @@ static void worker_packet(struct worker *w, struct wpkt *wp)
 	if (k.proto == 6) {
 		bool mining = flow_mining(f);
 		if (stratum_flow_wants(f, mining)) {
-			struct stratum_due due = { 0 };
+			struct alert_due due = { 0 };
 			stratum_flow_packet(&w->stratum, f, &p, side == f->src_side ? 0 : 1, mining,
 					    &due);
 			if (due.sigs)
 				worker_alerts(w, f, &due, p.ts_us);
 		}
 	}
+	worker_iocs(w, f, p.ts_us);
 	if (every && p.ts_us >= f->next_update_us) {
 		worker_update_flow(w, f);
 		f->next_update_us = p.ts_us + every;
@@ -504,6 +522,7 @@ COUNTERS_ONLY(struct classifier_stats);
 COUNTERS_ONLY(struct stratum_flow_stats);
 COUNTERS_ONLY(struct reasm_stats);
 COUNTERS_ONLY(struct dnscache_stats);
+COUNTERS_ONLY(struct ioc_match_stats);
 
 struct totals {
 	struct flow_stats fs;
@@ -511,6 +530,7 @@ struct totals {
 	struct stratum_flow_stats ss;
 	struct reasm_stats rs;
 	struct dnscache_stats dc;
+	struct ioc_match_stats im;
 	uint64_t alerts[SIG__COUNT];
 	uint64_t records, updates, record_overflow, in_waits, out_waits;
 };
@@ -525,6 +545,7 @@ static void sum_workers(const struct worker *w, unsigned n, struct totals *t)
 		counters_add(&t->ss, &w[i].stratum.st, sizeof(t->ss));
 		counters_add(&t->rs, &w[i].stratum.pool.st, sizeof(t->rs));
 		counters_add(&t->dc, &w[i].dns.st, sizeof(t->dc));
+		counters_add(&t->im, &w[i].iocst, sizeof(t->im));
 		counters_add(t->alerts, w[i].alerts, sizeof(t->alerts));
 		t->updates += w[i].updates;
 		t->records += w[i].records;
@@ -647,6 +668,19 @@ static size_t stats_record(struct jbuf *j, const struct davy_config *cfg, const 
 	jb_u64(j, "flows_linked", t->fs.dns_linked);
 	jb_u64(j, "flows_no_memory", t->fs.dns_no_memory);
 	jb_obj_close(j);
+	jb_obj_open(j, "iocs");
+	const struct ioc_set *set = r->w[0].iocs;
+	jb_u64(j, "indicators", set ? ioc_set_count(set) : 0);
+	jb_u64(j, "files", set ? ioc_set_stats(set)->files : 0);
+	jb_u64(j, "bad_lines", set ? ioc_set_stats(set)->bad : 0);
+	jb_u64(j, "memory", set ? ioc_set_bytes(set) : 0);
+	jb_u64(j, "checks", t->im.checks);
+	jb_u64(j, "matches", t->im.matches);
+	jb_obj_open(j, "matched");
+	for (int wh = 1; wh < IOC_W__COUNT; wh++)
+		jb_u64(j, ioc_where_name(wh), t->im.by_where[wh]);
+	jb_obj_close(j);
+	jb_obj_close(j);
 	jb_obj_open(j, "alerts");
 	uint64_t nal = 0;
 	for (int s = 0; s < SIG__COUNT; s++)
@@ -700,11 +734,37 @@ int davy_run(const struct davy_config *cfg)
 		pcap_close(pc);
 	}
 
+	/* Indicators: loaded once, before anything runs (reload: issue 5, later) */
+	struct ioc_set *iocs = NULL;
+	if (!cfg->no_iocs) {
+		struct ioc_opts io = { .msg_file = stderr };
+		iocs = ioc_set_new(&io);
+		if (!iocs) {
+			fprintf(stderr, "davy: out of memory for indicators\n");
+			return DAVY_EXIT_FATAL;
+		}
+		unsigned np = cfg->nioc_paths;
+		for (unsigned i = 0; i < (np ? np : 1); i++) {
+			const char *path = np ? cfg->ioc_paths[i] : DAVY_IOCS_DIR;
+			if (ioc_load_path(iocs, path, NULL) != 0) {
+				fprintf(stderr, "davy: cannot load indicators from '%s'%s\n", path,
+					np ? "" : " (the shipped feeds; --iocs PATH or --no-iocs)");
+				ioc_set_free(iocs);
+				return DAVY_EXIT_FATAL;
+			}
+		}
+		const struct ioc_stats *is = ioc_set_stats(iocs);
+		if (!cfg->quiet)
+			fprintf(stderr, "davy: %zu indicators from %" PRIu64 " feed files (%" PRIu64
+				" bad lines skipped)\n", ioc_set_count(iocs), is->files, is->bad);
+	}
+
 	struct output o = { .path = cfg->out_path };
 	bool to_stdout = !cfg->out_path || strcmp(cfg->out_path, "-") == 0;
 	o.fp = to_stdout ? stdout : fopen(cfg->out_path, "w");
 	if (!o.fp) {
 		fprintf(stderr, "davy: cannot open output '%s': %s\n", cfg->out_path, strerror(errno));
+		ioc_set_free(iocs);
 		return DAVY_EXIT_FATAL;
 	}
 	char *obuf = malloc(1 << 20); /* freed after the stream is closed */
@@ -722,6 +782,7 @@ int davy_run(const struct davy_config *cfg)
 		w[i].id = i;
 		w[i].nworkers = n;
 		w[i].cfg = cfg;
+		w[i].iocs = iocs;
 		if (mq_init(&w[i].in, cfg->ring_bytes, (unsigned)(cfg->ring_bytes / 256)) != 0 ||
 		    mq_init(&w[i].out, OUT_QUEUE_BYTES, 4096) != 0) {
 			fprintf(stderr, "davy: cannot allocate queues for worker %u\n", i);
@@ -824,6 +885,7 @@ int davy_run(const struct davy_config *cfg)
 	}
 	free(w);
 	ingest_free(&r.in);
+	ioc_set_free(iocs);
 	if (!to_stdout)
 		free(obuf); /* stdout keeps its buffer until exit */
 	if (status == DAVY_EXIT_OK && r.files_damaged)

@@ -62,14 +62,9 @@ void stratum_flow_end(struct stratum_flows *s, struct flow *f)
 	s->st.live--;
 }
 
-static void due_add(struct flow *f, struct stratum_due *due, enum alert_sig sig, int dir)
+static void due_add(struct flow *f, struct alert_due *due, enum alert_sig sig, int dir)
 {
-	unsigned bit = 1u << sig;
-	if (f->alerted & bit)
-		return;
-	f->alerted |= (uint8_t)bit;
-	due->sigs |= bit;
-	due->dir[sig] = (int8_t)dir;
+	alert_due_add(f, due, sig, dir);
 }
 
 /* The direction's initial sequence number, when its SYN (or SYN-ACK) was
@@ -142,7 +137,7 @@ static bool start(struct stratum_flows *s, struct flow *f, uint8_t seen)
 /* nDPI said Mining and the parser is done without a dialect: alert when it
  * could not read the stream, else it overrules nDPI. */
 static void mining_unconfirmed(struct stratum_flows *s, struct flow *f, bool readable,
-			       int dir, struct stratum_due *due)
+			       int dir, struct alert_due *due)
 {
 	if (readable)
 		s->st.ndpi_overruled++;
@@ -155,7 +150,7 @@ struct feed_ctx {
 	struct stratum_flows *s;
 	struct flow *f;
 	uint64_t ts_us;
-	struct stratum_due *due;
+	struct alert_due *due;
 };
 
 /* After the parser took more of the stream: counts a new recognition and
@@ -188,7 +183,7 @@ static void feed(void *ctx, int dir, const uint8_t *data, size_t len)
 
 /* Stratum V2 heuristic on one packet with payload (see the enum above). */
 static void v2_packet(struct stratum_flows *s, struct flow *f, const struct pkt *p, int dir,
-		      struct stratum_due *due)
+		      struct alert_due *due)
 {
 	uint32_t n = p->payload_len;
 	switch (f->v2) {
@@ -224,7 +219,7 @@ static void v2_packet(struct stratum_flows *s, struct flow *f, const struct pkt 
 
 /* Releases a candidate the parser gave up on. */
 static void give_up(struct stratum_flows *s, struct flow *f, bool mining, int dir,
-		    struct stratum_due *due)
+		    struct alert_due *due)
 {
 	bool readable = stratum_readable(&f->stratum->info);
 	s->st.not_stratum++;
@@ -237,7 +232,7 @@ static void give_up(struct stratum_flows *s, struct flow *f, bool mining, int di
 }
 
 void stratum_flow_packet(struct stratum_flows *s, struct flow *f, const struct pkt *p, int dir,
-			 bool mining, struct stratum_due *due)
+			 bool mining, struct alert_due *due)
 {
 	if (f->l7 & L7_DONE) {
 		/* nDPI's Mining verdict came after this flow was settled */
@@ -300,7 +295,7 @@ void stratum_flow_packet(struct stratum_flows *s, struct flow *f, const struct p
 }
 
 void stratum_flow_finish(struct stratum_flows *s, struct flow *f, bool mining,
-			 struct stratum_due *due)
+			 struct alert_due *due)
 {
 	struct stratum_flow *sf = f->stratum;
 	int dir = 0;

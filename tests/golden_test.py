@@ -202,7 +202,7 @@ def main():
         path = os.path.join(ROOT, "pcaps", name)
         runs = {}
         for workers in (1, 2, 4):
-            rc, recs, err = run_davy(davy, ["--workers", str(workers), "--sensor-name", "golden",
+            rc, recs, err = run_davy(davy, ["--workers", str(workers), "--sensor-name", "golden", "--no-iocs",
                                             "-r", path])
             runs[workers] = recs
             label = f"{name} (--workers {workers})"

@@ -94,6 +94,10 @@ MINING = {"mining.pcapng": sorted([
 
 
 STRATUM_SIDS = {4960001, 4960002, 4960004}  # docs/signatures.md
+IOC_SIDS = range(4960100, 4960200)
+# the corpus's mining and cryptocurrency captures (see its README): the
+# shipped feeds may alert there, and nowhere else above low severity
+CRYPTO = {"mining.pcapng", "bitcoin.pcap", "ethereum.pcap", "monero.pcap"}
 SID_NDPI_MINING = 4960003  # follows nDPI, whose Mining cache is per worker
 
 
@@ -204,6 +208,14 @@ def main():
                         str([(r["dest_port"], r["stratum"]) for r in st_flows][:3]))
                 t.check(not stratum_alerts, f"{name}: no Stratum alert in ordinary traffic",
                         str([(r["dest_port"], r["alert"]["signature_id"]) for r in stratum_alerts][:3]))
+            # the shipped feeds (loaded by default) stay quiet on ordinary traffic
+            loud = [r for r in alerts if r["alert"]["signature_id"] in IOC_SIDS
+                    and r["alert"]["severity"] <= 2]
+            if name not in CRYPTO:
+                t.check(not loud, f"{name}: the shipped feeds raise no high or medium alert",
+                        str([(r["dest_ip"], r.get("dest_port"), r.get("ioc")) for r in loud][:3]))
+            t.check(all(r.get("ioc") for r in alerts if r["alert"]["signature_id"] in IOC_SIDS),
+                    f"{name}: every indicator alert names its indicator")
             # 4960003 only where nDPI said Mining
             mining_ids = {r["flow_id"] for r in flow_records(r1)
                           if "Mining" in (r["ndpi"].get("app"), r["ndpi"].get("master"))}

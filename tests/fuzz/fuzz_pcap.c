@@ -129,7 +129,7 @@ static bool fake_mining(const struct flow *f)
 
 /* The records the worker would write: alerts due, and (at the end) the flow
  * record; each must fit and end in a newline. */
-static void write_records(struct rd *r, const struct flow *f, const struct stratum_due *due,
+static void write_records(struct rd *r, const struct flow *f, const struct alert_due *due,
 			  int why)
 {
 	static char buf[RECORD_MAX];
@@ -142,7 +142,7 @@ static void write_records(struct rd *r, const struct flow *f, const struct strat
 			abort();
 		}
 		jb_init(&j, buf, sizeof(buf));
-		size_t n = record_alert(&j, r->cls, f, (enum alert_sig)s, due->dir[s], f->last_us, "fuzz");
+		size_t n = record_alert(&j, r->cls, f, (enum alert_sig)s, due, f->last_us, "fuzz");
 		if (n == 0 || buf[n - 1] != '\n')
 			abort();
 	}
@@ -169,7 +169,7 @@ static void on_end(void *ctx, struct flow *f, enum flow_reason why)
 		abort();
 	}
 	/* what the worker does at a flow's end: the last alerts, the record */
-	struct stratum_due due = { 0 };
+	struct alert_due due = { 0 };
 	if (f->key.proto == 6)
 		stratum_flow_finish(&r->sf, f, fake_mining(f), &due);
 	write_records(r, f, &due, why);
@@ -206,7 +206,7 @@ static void worker_packet(struct rd *r, const uint8_t *bytes, const struct pkt *
 	if (k.proto == 6) {
 		bool mining = fake_mining(f);
 		if (stratum_flow_wants(f, mining)) {
-			struct stratum_due due = { 0 };
+			struct alert_due due = { 0 };
 			stratum_flow_packet(&r->sf, f, &p, side == f->src_side ? 0 : 1, mining, &due);
 			write_records(r, f, &due, -1);
 		}

@@ -39,7 +39,7 @@ struct env {
 	uint32_t seq[2]; /* next sequence number per side (0: client) */
 	uint64_t now;
 	struct flow *f;
-	struct stratum_due due; /* accumulated */
+	struct alert_due due; /* accumulated */
 	unsigned calls;
 };
 
@@ -110,7 +110,7 @@ static void send_at(struct env *e, int from, uint16_t port, uint8_t flags, uint3
 	e->f = f;
 	if (!stratum_flow_wants(f, mining))
 		return;
-	struct stratum_due d = { 0 };
+	struct alert_due d = { 0 };
 	stratum_flow_packet(&e->s, f, &p, side == f->src_side ? 0 : 1, mining, &d);
 	for (int i = 0; i < SIG__COUNT; i++)
 		if (d.sigs & (1u << i)) {
@@ -142,7 +142,7 @@ static void line(struct env *e, int from, const char *s, bool mining)
 
 static void finish(struct env *e, bool mining)
 {
-	struct stratum_due d = { 0 };
+	struct alert_due d = { 0 };
 	stratum_flow_finish(&e->s, e->f, mining, &d);
 	for (int i = 0; i < SIG__COUNT; i++)
 		if (d.sigs & (1u << i)) {

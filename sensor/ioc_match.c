@@ -1,0 +1,85 @@
+/* ioc_match.c - a flow's facts against the indicator set (ioc_match.h). */
+#include <string.h>
+
+#include "classify.h"
+#include "ioc_match.h"
+#include "stratum_flow.h"
+
+static enum alert_sig sig_of(const struct ioc *ioc, enum ioc_where where)
+{
+	if (strcmp(ioc->category, "c2") == 0)
+		return SIG_IOC_C2;
+	if (ioc->type == IOC_AGENT)
+		return SIG_IOC_AGENT;
+	if (ioc->type == IOC_WALLET)
+		return SIG_IOC_WALLET;
+	if (strcmp(ioc->category, "mining-pool") == 0)
+		return where == IOC_W_DNS_RRNAME ? SIG_IOC_POOL_LOOKUP : SIG_IOC_POOL;
+	return SIG_IOC_OTHER;
+}
+
+/* One fact looked up: a match makes its signature due. */
+static void hit(struct flow *f, const struct ioc *ioc, enum ioc_where where, int dir,
+		struct alert_due *due, struct ioc_match_stats *st)
+{
+	st->checks++;
+	if (!ioc || ioc->type == IOC_PORT)
+		return;
+	st->matches++;
+	st->by_where[where]++;
+	enum alert_sig s = sig_of(ioc, where);
+	if (alert_due_add(f, due, s, dir)) {
+		due->ioc[s] = ioc;
+		due->where[s] = (uint8_t)where;
+	}
+}
+
+static const struct ioc *domain(const struct ioc_set *set, const char *name)
+{
+	return name[0] ? ioc_find_domain(set, name, strlen(name)) : NULL;
+}
+
+void ioc_match_flow(const struct ioc_set *set, struct flow *f, bool classified,
+		    struct alert_due *due, struct ioc_match_stats *st)
+{
+	if (!set)
+		return;
+	int s = f->src_side, d = !s;
+	if (!(f->ioc_done & IOC_CK_ADDR)) {
+		f->ioc_done |= IOC_CK_ADDR;
+		hit(f, ioc_find_ip(set, f->key.ipver, f->key.addr[d]), IOC_W_DEST_IP, 0, due, st);
+		hit(f, ioc_find_ip(set, f->key.ipver, f->key.addr[s]), IOC_W_SRC_IP, 1, due, st);
+		if (f->dns) {
+			hit(f, domain(set, f->dns->name), IOC_W_DNS_LINKED, 0, due, st);
+			hit(f, domain(set, f->dns->cname), IOC_W_DNS_LINKED_CNAME, 0, due, st);
+		}
+	}
+	const struct classify *cl = &f->cls;
+	if (classified && !(f->ioc_done & IOC_CK_HOST)) {
+		f->ioc_done |= IOC_CK_HOST;
+		if (cl->host[0]) {
+			enum ioc_where w = classify_is_dns(cl) ? IOC_W_DNS_RRNAME
+					 : classify_is_tls(cl) ? IOC_W_TLS_SNI
+					 : classify_is_http(cl) ? IOC_W_HTTP_HOST : IOC_W_NONE;
+			if (w != IOC_W_NONE)
+				hit(f, domain(set, cl->host), w, 0, due, st);
+		}
+		if (cl->ja3[0])
+			hit(f, ioc_find_ja3(set, cl->ja3, strlen(cl->ja3)), IOC_W_JA3, 0, due, st);
+	}
+	const struct stratum_flow *sf = f->stratum;
+	if (!sf || sf->info.dialect == STRATUM_NONE)
+		return;
+	const struct stratum_info *si = &sf->info;
+	int cdir = si->client_dir >= 0 ? si->client_dir : 0;
+	if (si->login[0] && !(f->ioc_done & IOC_CK_WALLET)) {
+		f->ioc_done |= IOC_CK_WALLET;
+		hit(f, ioc_find_wallet(set, si->login, strlen(si->login)), IOC_W_STRATUM_LOGIN, cdir, due,
+		    st);
+	}
+	if (si->agent[0] && !(f->ioc_done & IOC_CK_AGENT)) {
+		f->ioc_done |= IOC_CK_AGENT;
+		hit(f, ioc_find_agent(set, si->agent, strlen(si->agent)), IOC_W_STRATUM_AGENT, cdir,
+		    due, st);
+	}
+}
