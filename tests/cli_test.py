@@ -214,6 +214,43 @@ def main():
                 "an unsupported link type is named and counted", err)
     finally:
         os.unlink(name)
+
+    # indicators: the shipped feeds by default; --iocs replaces them; --no-iocs
+    def iocs_of(recs):
+        return sorted((r["alert"]["signature_id"], r["ioc"]["indicator"], r["ioc"]["matched"])
+                      for r in recs if r.get("event_type") == "alert" and "ioc" in r)
+    rc, _, err = raw(davy, ["-r", P("demo.pcap"), "-o", "/dev/null"])
+    t.check(rc == 0 and re.search(r"^davy: \d+ indicators from \d+ feed files \(0 bad lines skipped\)$",
+                                  err, re.M) is not None, "the shipped feeds load by default", err)
+    rc, recs, err = run_davy(davy, ["-r", P("demo.pcap")])
+    # demo.pcap: the pod looks up pool.supportxmr.com, connects to the answer
+    # and logs in with XMRig (its capture description)
+    t.check(iocs_of(recs) == [(4960101, "supportxmr.com", "dns.rrname"),
+                              (4960102, "supportxmr.com", "dns_linked"),
+                              (4960103, "XMRig", "stratum.agent")],
+            "demo.pcap: pool lookup, pool connection by DNS-linked name, miner agent",
+            str(iocs_of(recs)))
+    rc, recs, err = run_davy(davy, ["--no-iocs", "-r", P("demo.pcap")])
+    t.check(rc == 0 and iocs_of(recs) == [] and recs[-1]["stats"]["iocs"]["indicators"] == 0,
+            "--no-iocs: no indicator alert", str(iocs_of(recs)))
+    with tempfile.TemporaryDirectory() as d:
+        feed = os.path.join(d, "c2-test.txt")
+        with open(feed, "w") as f:
+            f.write("# test feed\n203.0.113.77\tthe test\n"
+                    "not an indicator at all\n10.244.1.0/24\t-\tlab\n")
+        rc, recs, err = run_davy(davy, ["--iocs", feed, "-r", P("demo.pcap")])
+        t.check(rc == 0 and f"{feed}:3:" in err, "a bad feed line is named by file:line, not fatal",
+                err)
+        got = iocs_of(recs)
+        t.check((4960105, "203.0.113.77", "dest_ip") in got
+                and not any(s in (4960101, 4960103) for s, _, _ in got),
+                "--iocs replaces the shipped feeds; a c2-named feed's address alerts as C2", str(got))
+        t.check(any(s == 4960109 and i == "10.244.1.0/24" for s, i, _ in got),
+                "an indicator of another category alerts as such", str(got))
+        missing = os.path.join(d, "absent")
+        rc, out, err = raw(davy, ["--iocs", missing, "-r", P("demo.pcap")])
+        t.check(rc == 2 and missing in err and out == "", "an unreadable feed path: exit 2, named",
+                err)
     return t.finish()
 
 
