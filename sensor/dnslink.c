@@ -7,10 +7,8 @@
 
 struct msg_ctx {
 	const struct dns_msg_info *info;
-	struct dnslink_stats *st;
-	dnslink_fn fn;
-	void *ctx;
 	unsigned ncname, naddr;
+	unsigned cname_over, addr_over; /* counted once the message is used */
 	struct {
 		char owner[DNS_NAME_MAX];
 		char target[DNS_NAME_MAX];
@@ -43,7 +41,7 @@ static void on_rr(void *vctx, const struct dns_rr *rr)
 	struct msg_ctx *m = vctx;
 	if (rr->type == DNS_TYPE_CNAME) {
 		if (m->ncname == DNSLINK_CNAMES) {
-			m->st->cname_overflow++;
+			m->cname_over++;
 			return;
 		}
 		memcpy(m->cname[m->ncname].owner, rr->name, sizeof(rr->name));
@@ -52,7 +50,7 @@ static void on_rr(void *vctx, const struct dns_rr *rr)
 		return;
 	}
 	if (m->naddr == DNSLINK_ADDRS) {
-		m->st->addr_overflow++;
+		m->addr_over++;
 		return;
 	}
 	struct dns_link *l = &m->addr[m->naddr++];
@@ -63,28 +61,26 @@ static void on_rr(void *vctx, const struct dns_rr *rr)
 	memcpy(l->name, rr->name, sizeof(l->name));
 }
 
-/* Answers are only taken from a whole response; a parse error after some
- * answers keeps those (dns.h), but they are counted as an error. */
+/* A message is read whole through the parser; its header then decides:
+ * only responses to standard queries count, only NOERROR ones give links.
+ * A parse error after some answers keeps those (dns.h) and is counted. */
 static void message(const uint8_t *msg, size_t len, struct dnslink_stats *st, dnslink_fn fn,
 		    void *ctx)
 {
 	struct dns_msg_info info;
-	/* the header decides first: only responses to standard queries */
-	if (len < DNS_HEADER_LEN || !(msg[2] & 0x80) || (msg[2] & 0x78) != 0)
-		return;
 	struct msg_ctx m; /* about 25 KB of stack; only counters need zeroing */
-	m.ncname = m.naddr = 0;
+	m.ncname = m.naddr = m.cname_over = m.addr_over = 0;
 	m.info = &info;
-	m.st = st;
-	m.fn = fn;
-	m.ctx = ctx;
-	if ((msg[3] & 0x0f) != DNS_RCODE_NOERROR) {
-		st->responses++;
+	int rc = dns_parse(msg, len, &info, on_rr, &m);
+	if (len < DNS_HEADER_LEN || !info.qr || info.opcode != 0)
 		return;
-	}
 	st->responses++;
-	if (dns_parse(msg, len, &info, on_rr, &m) != DNS_OK)
+	if (info.rcode != DNS_RCODE_NOERROR)
+		return;
+	if (rc != DNS_OK)
 		st->errors++;
+	st->cname_overflow += m.cname_over;
+	st->addr_overflow += m.addr_over;
 	/* the chain is known once every answer was read, whatever their order */
 	for (unsigned i = 0; i < m.naddr; i++) {
 		struct dns_link *l = &m.addr[i];

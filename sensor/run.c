@@ -324,12 +324,22 @@ static void *output_main(void *arg)
 
 /* ---- reader ---------------------------------------------------------- */
 
+/* Space in a worker's input queue; replay waits for the worker (counted). */
+static struct mq_msg *reserve_in(struct worker *w, size_t len)
+{
+	struct mq_msg *m = mq_reserve(&w->in, len);
+	if (!m) {
+		unsigned round = 0;
+		w->in_waits++;
+		while (!(m = mq_reserve(&w->in, len)))
+			mq_backoff(&round);
+	}
+	return m;
+}
+
 static void send_ctl(struct worker *w, uint32_t type, uint64_t t)
 {
-	unsigned round = 0;
-	struct mq_msg *m;
-	while (!(m = mq_reserve(&w->in, 0)))
-		mq_backoff(&round);
+	struct mq_msg *m = reserve_in(w, 0);
 	m->u64 = t;
 	mq_commit(&w->in, m, type, 0);
 }
@@ -343,13 +353,7 @@ static void dispatch(struct reader *r, const struct pkt *p)
 
 	size_t psize = PKT_SIZE(p->ntun);
 	size_t len = sizeof(struct wpkt) + align8(p->l3_len) + psize;
-	struct mq_msg *m = mq_reserve(&w->in, len);
-	if (!m) {
-		unsigned round = 0;
-		w->in_waits++;
-		while (!(m = mq_reserve(&w->in, len)))
-			mq_backoff(&round);
-	}
+	struct mq_msg *m = reserve_in(w, len);
 	struct wpkt *wp = (struct wpkt *)m->data;
 	wp->nbytes = p->l3_len;
 	memcpy(wp->bytes, p->data + p->l3_off, p->l3_len);
@@ -370,13 +374,7 @@ static void reader_link(void *ctx, const struct dns_link *l)
 	struct reader *r = ctx;
 	for (unsigned i = 0; i < r->n; i++) {
 		struct worker *w = &r->w[i];
-		struct mq_msg *m = mq_reserve(&w->in, sizeof(*l));
-		if (!m) {
-			unsigned round = 0;
-			w->in_waits++;
-			while (!(m = mq_reserve(&w->in, sizeof(*l))))
-				mq_backoff(&round);
-		}
+		struct mq_msg *m = reserve_in(w, sizeof(*l));
 		memcpy(m->data, l, sizeof(*l));
 		m->u64 = r->clock_us;
 		mq_commit(&w->in, m, MQ_DNS, sizeof(*l));

@@ -62,11 +62,6 @@ void stratum_flow_end(struct stratum_flows *s, struct flow *f)
 	s->st.live--;
 }
 
-static void due_add(struct flow *f, struct alert_due *due, enum alert_sig sig, int dir)
-{
-	alert_due_add(f, due, sig, dir);
-}
-
 /* The direction's initial sequence number, when its SYN (or SYN-ACK) was
  * seen. */
 static bool isn_of(const struct flow *f, int dir, uint32_t *isn)
@@ -142,7 +137,7 @@ static void mining_unconfirmed(struct stratum_flows *s, struct flow *f, bool rea
 	if (readable)
 		s->st.ndpi_overruled++;
 	else
-		due_add(f, due, SIG_NDPI_MINING, dir);
+		alert_due_add(f, due, SIG_NDPI_MINING, dir);
 }
 
 /* Stream bytes (or a gap: data NULL) of one direction, in order. */
@@ -162,9 +157,9 @@ static void evidence(struct feed_ctx *fc, bool was_known, int server_dir)
 	if (!was_known && si->dialect != STRATUM_NONE)
 		fc->s->st.recognised++;
 	if (si->roles & STRATUM_ROLE_CLIENT)
-		due_add(f, fc->due, SIG_STRATUM_CLIENT, si->client_dir >= 0 ? si->client_dir : 0);
+		alert_due_add(f, fc->due, SIG_STRATUM_CLIENT, si->client_dir >= 0 ? si->client_dir : 0);
 	else if (si->roles & STRATUM_ROLE_SERVER)
-		due_add(f, fc->due, SIG_STRATUM_SERVER, server_dir);
+		alert_due_add(f, fc->due, SIG_STRATUM_SERVER, server_dir);
 }
 
 static void feed(void *ctx, int dir, const uint8_t *data, size_t len)
@@ -209,7 +204,7 @@ static void v2_packet(struct stratum_flows *s, struct flow *f, const struct pkt 
 		if (dir == 0)
 			break; /* more client records may come first */
 		if (n >= V2_MIN_RECORD)
-			due_add(f, due, SIG_STRATUM_V2, dir); /* the answer completed it */
+			alert_due_add(f, due, SIG_STRATUM_V2, dir); /* the answer completed it */
 		f->v2 = V2_OFF;
 		break;
 	default:
@@ -263,7 +258,7 @@ void stratum_flow_packet(struct stratum_flows *s, struct flow *f, const struct p
 			f->l7 |= L7_DONE;
 			if (mining) {
 				f->l7 |= L7_MINING;
-				due_add(f, due, SIG_NDPI_MINING, dir); /* could not read it */
+				alert_due_add(f, due, SIG_NDPI_MINING, dir); /* could not read it */
 			}
 			return;
 		}
