@@ -884,17 +884,26 @@ static void process(struct load *ld, struct cursor *buf, bool final)
 	}
 }
 
+/* A load's state (a few KB: off the stack), or NULL with a message. */
+static struct load *load_new(struct ioc_set *s)
+{
+	struct load *ld = malloc(sizeof(*ld));
+	if (!ld) {
+		emit(s, "ioc: out of memory");
+		return NULL;
+	}
+	load_init(ld, s);
+	return ld;
+}
+
 int ioc_load_buffer(struct ioc_set *s, const char *name, const void *data, size_t len,
 		    struct ioc_stats *st)
 {
 	if (!s)
 		return -1;
-	struct load *ld = malloc(sizeof(*ld));
-	if (!ld) {
-		emit(s, "ioc: out of memory");
+	struct load *ld = load_new(s);
+	if (!ld)
 		return -1;
-	}
-	load_init(ld, s);
 	file_begin(ld, name ? name : "(buffer)");
 	struct cursor c = cur_make(data, data ? len : 0);
 	process(ld, &c, true);
@@ -951,12 +960,9 @@ int ioc_load_stream(struct ioc_set *s, const char *name,
 {
 	if (!s || !read_fn)
 		return -1;
-	struct load *ld = malloc(sizeof(*ld));
-	if (!ld) {
-		emit(s, "ioc: out of memory");
+	struct load *ld = load_new(s);
+	if (!ld)
 		return -1;
-	}
-	load_init(ld, s);
 	int rc = load_stream(ld, name ? name : "(stream)", read_fn, arg);
 	load_finish(ld, st);
 	free(ld);
@@ -1057,12 +1063,9 @@ int ioc_load_path(struct ioc_set *s, const char *path, struct ioc_stats *st)
 {
 	if (!s || !path)
 		return -1;
-	struct load *ld = malloc(sizeof(*ld));
-	if (!ld) {
-		emit(s, "ioc: out of memory");
+	struct load *ld = load_new(s);
+	if (!ld)
 		return -1;
-	}
-	load_init(ld, s);
 	struct stat sb;
 	int rc;
 	if (stat(path, &sb) != 0) {
