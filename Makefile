@@ -10,7 +10,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 IOCS_DIR ?= $(CURDIR)/iocs
 CPPFLAGS := -std=c11 -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) -DDAVY_IOCS_DIR='"$(IOCS_DIR)"'
-LDLIBS   := $(PKG_LIBS) -lck -lcrypto -lpthread -lm
+LDLIBS   := $(PKG_LIBS) -lurcu-qsbr -lck -lcrypto -lpthread -lm
 
 BUILD   ?= build
 PY      := /usr/bin/python3
@@ -18,9 +18,9 @@ PY      := /usr/bin/python3
 PROTO_SRC  := proto/decode.c proto/eth.c proto/vlan.c proto/sll.c proto/null.c \
               proto/raw.c proto/ppp.c proto/chdlc.c proto/ppi.c proto/mpls.c proto/ipv4.c \
               proto/ipv6.c proto/tcp.c proto/udp.c proto/icmp.c proto/sctp.c \
-              proto/vxlan.c proto/geneve.c proto/gre.c proto/stratum.c proto/dns.c proto/feed.c
+              proto/vxlan.c proto/geneve.c proto/gre.c proto/stratum.c proto/stratum_url.c proto/dns.c proto/feed.c
 SENSOR_SRC := sensor/pool.c sensor/queue.c sensor/defrag.c sensor/ingest.c sensor/flow.c sensor/stratum_flow.c sensor/tcp_reasm.c sensor/classify.c sensor/jbuf.c \
-              sensor/community_id.c sensor/record.c sensor/alert.c sensor/dnscache.c sensor/dnslink.c sensor/ioc.c sensor/ioc_match.c sensor/run.c sensor/cli.c
+              sensor/community_id.c sensor/record.c sensor/alert.c sensor/alert_limit.c sensor/dnscache.c sensor/dnslink.c sensor/ioc.c sensor/ioc_match.c sensor/ioc_live.c sensor/run.c sensor/cli.c
 MAIN_SRC   := sensor/main.c
 
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(PROTO_SRC) $(SENSOR_SRC))
@@ -29,11 +29,11 @@ DAVY     := $(BUILD)/davy
 LIBDAVY  := $(BUILD)/libdavy.a
 
 UNIT_TESTS := test_decode test_flow test_queue test_jbuf test_community_id test_defrag \
-              test_stratum test_tcp_reasm test_stratum_flow test_dnscache test_dns test_ioc test_ioc_match
+              test_stratum test_tcp_reasm test_stratum_flow test_dnscache test_dns test_ioc test_ioc_match test_alert_limit test_stratum_url
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
 .PHONY: all demo test check deps fuzz bench asan clean test-unit test-golden \
-        test-corpus test-cli test-asan
+        test-corpus test-cli test-asan test-tsan
 
 all: $(DAVY)
 
@@ -66,15 +66,19 @@ demo: deps
 
 # ---- tests ----------------------------------------------------------------
 # `make test` = install, build, then the whole suite twice: as built, and
-# under AddressSanitizer + UndefinedBehaviorSanitizer; then the fuzzers briefly.
+# under AddressSanitizer + UndefinedBehaviorSanitizer; then the suites that
+# drive davy's threads (golden, reload) under ThreadSanitizer; then the
+# fuzzers briefly.
 # Each stage leaves its 'N passed, N failed' in a summary file; the last line
 # of `make test` is their total.
 test: deps
-	@rm -f build/test-summary build/asan/test-summary build/fuzz-summary
+	@rm -f build/test-summary build/asan/test-summary build/tsan/test-summary build/fuzz-summary
 	-$(MAKE) check
 	-$(MAKE) test-asan
+	-$(MAKE) test-tsan
 	-$(MAKE) fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-20} DAVY_SUMMARY=$(CURDIR)/build/fuzz-summary
-	@sh tests/total.sh build/test-summary build/asan/test-summary build/fuzz-summary
+	@sh tests/total.sh build/test-summary build/asan/test-summary build/tsan/test-summary \
+	  build/fuzz-summary
 
 check: all $(UNIT_BINS)
 	@sh tests/run_all.sh $(BUILD)
@@ -84,8 +88,14 @@ test-asan:
 	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined"
 
+# ThreadSanitizer: tests/tsan.supp holds only what TSan cannot see (tsan.h).
+test-tsan:
+	$(MAKE) all BUILD=build/tsan CFLAGS="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread"
+	@TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp" SUITES="golden reload" \
+	  sh tests/run_all.sh build/tsan
+
 # ---- fuzzing (clang's libFuzzer) ------------------------------------------
-FUZZ_TARGETS := fuzz_decode fuzz_pcap fuzz_stratum fuzz_reasm fuzz_dns fuzz_feed
+FUZZ_TARGETS := fuzz_decode fuzz_pcap fuzz_stratum fuzz_reasm fuzz_dns fuzz_feed fuzz_url
 FUZZ_SECONDS ?= 60
 DAVY_SUMMARY ?=
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all

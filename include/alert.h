@@ -30,6 +30,7 @@ enum alert_sig {
 	SIG_IOC_AGENT,          /* a miner agent in the Stratum session */
 	SIG_IOC_WALLET,         /* a listed wallet in the Stratum login */
 	SIG_IOC_C2,             /* a C2 address or domain */
+	SIG_IOC_POOL_URL,       /* a mining pool named in a stratum URL in cleartext payload */
 	SIG_IOC_OTHER,          /* an indicator of another category */
 	SIG__COUNT
 };
@@ -43,16 +44,21 @@ enum ioc_where {
 	IOC_W_DNS_LINKED,       /* dns_linked_name */
 	IOC_W_DNS_LINKED_CNAME, /* dns_linked_cname */
 	IOC_W_DNS_RRNAME,       /* the DNS query name */
+	IOC_W_DNS_ANSWER,       /* a name in the DNS response's answers: a CNAME
+				 * target or an address record's owner */
 	IOC_W_TLS_SNI,
 	IOC_W_HTTP_HOST,
 	IOC_W_JA3,
 	IOC_W_STRATUM_LOGIN,    /* the login's wallet part */
 	IOC_W_STRATUM_AGENT,
+	IOC_W_STRATUM_HOST,     /* the pool host the miner names (stratum.host) */
+	IOC_W_PAYLOAD_URL,      /* a stratum+tcp:// URL's host in payload */
 	IOC_W__COUNT
 };
 /* "dest_ip", "src_ip", "dns_linked", "dns_linked_cname", "dns.rrname",
  * "tls.sni", "http.hostname", "tls.ja3.hash", "stratum.login",
- * "stratum.agent"; "" otherwise. */
+ * "stratum.agent", "stratum.host", "payload.stratum_url", "dns.answer"; ""
+ * otherwise. */
 const char *ioc_where_name(int w);
 
 struct ioc;

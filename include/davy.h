@@ -48,6 +48,10 @@ struct davy_config {
 	const char *ioc_paths[DAVY_MAX_IOC_PATHS]; /* --iocs, in order; none: DAVY_IOCS_DIR */
 	unsigned nioc_paths;
 	bool no_iocs;                      /* --no-iocs */
+	uint32_t iocs_check_s;             /* --iocs-check-interval; 0: SIGHUP only */
+	uint32_t alert_rate_limit;         /* --alert-rate-limit N: per source per window; 0 off */
+	uint64_t alert_rate_window_us;     /* --alert-rate-limit N/SEC */
+	uint64_t alert_rate_sources;       /* --alert-rate-sources */
 	uint64_t dns_cache_entries;        /* --dns-cache-size: per worker replica; 0 off */
 	uint32_t dns_min_ttl;              /* --dns-min-ttl */
 	int progress;                      /* -1 auto (a terminal), 0 off, 1 on */

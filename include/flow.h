@@ -83,6 +83,8 @@ struct flow {
 	uint16_t alerted;               /* 1 << enum alert_sig, per signature written */
 	uint8_t ioc_done;               /* IOC_CK_* (ioc_match.h): facts checked */
 	uint8_t v2;                     /* Stratum V2 heuristic stage (stratum_flow.c) */
+	uint8_t url_pkts[2];            /* payload packets scanned for stratum URLs, by key
+					 * side (ioc_match.h) */
 	uint32_t isn[2];                /* TCP initial sequence numbers by key side: of
 					 * the source when FLOW_SEEN_SYN, of the
 					 * destination when FLOW_SEEN_SYNACK */

@@ -296,6 +296,11 @@ void ioc_set_free(struct ioc_set *set);
  * message names it; what was loaded stays in the set, consistent). Bad lines
  * are not failures. */
 int ioc_load_path(struct ioc_set *set, const char *path, struct ioc_stats *st);
+/* A fingerprint of what ioc_load_path(path) would read: the path's own
+ * stat data and, for a folder, each feed file's name, inode, size and
+ * modification time (in any readdir order). Equal fingerprints: nothing to
+ * reload. 0 when path cannot be stat()ed (any other value otherwise). */
+uint64_t ioc_path_fingerprint(const char *path);
 /* Loads len bytes as one feed file called name (for messages and the feed
  * name). Returns 0, or -1 when memory ran out. */
 int ioc_load_buffer(struct ioc_set *set, const char *name, const void *data, size_t len,

@@ -10,14 +10,26 @@
  *    (dns.rrname), TLS SNI (tls.sni) or HTTP Host (http.hostname), and the
  *    TLS client's JA3 hash;
  *  - when the Stratum parser has them: the login's wallet part
- *    (stratum.login) and the miner agent (stratum.agent).
+ *    (stratum.login), the miner agent (stratum.agent) and the pool host the
+ *    miner names (stratum.host: mining.subscribe's host, a pool's
+ *    client.reconnect; domain or address indicators);
+ *  - ioc_match_dns_answer(): the names in a DNS response's answers (each
+ *    CNAME target, and each A/AAAA/CNAME owner other than the query), so
+ *    that a lookup whose CNAME chain leads to a pool alerts on the DNS
+ *    flow itself (dns.answer), as the query name would;
+ *  - ioc_match_payload(): the host of every stratum URL (stratum_url.h:
+ *    "stratum+tcp://", "+ssl", "+tls", "stratum2+") in the payload of the
+ *    first IOC_URL_PKTS packets with payload of each direction of a TCP or
+ *    UDP flow (payload.stratum_url; domain or address indicators). Each
+ *    packet on its own: a URL split across packets is not joined.
  * Port indicators are a weak signal and never alert alone: they are not
  * checked here.
  *
  * Which signature an indicator makes due: category "c2" -> SIG_IOC_C2;
  * an agent -> SIG_IOC_AGENT; a wallet -> SIG_IOC_WALLET; category
- * "mining-pool" -> SIG_IOC_POOL_LOOKUP when matched on a DNS query name,
- * else SIG_IOC_POOL; any other category -> SIG_IOC_OTHER. The first match of
+ * "mining-pool" -> SIG_IOC_POOL_LOOKUP when matched on a DNS query name
+ * or answer name,
+ * SIG_IOC_POOL_URL when matched on a payload URL, else SIG_IOC_POOL; any other category -> SIG_IOC_OTHER. The first match of
  * a signature in a flow is the one reported (one alert per flow per
  * signature). The alert's severity follows the indicator's confidence.
  */
@@ -33,6 +45,10 @@
 #define IOC_CK_HOST 0x02
 #define IOC_CK_WALLET 0x04
 #define IOC_CK_AGENT 0x08
+#define IOC_CK_SHOST 0x10
+
+/* payload packets per flow direction scanned for stratum URLs */
+#define IOC_URL_PKTS 64
 
 /* only uint64_t counters: counters.h adds them up */
 struct ioc_match_stats {
@@ -45,5 +61,16 @@ struct ioc_match_stats {
  * classified: nDPI's detection has ended for f. */
 void ioc_match_flow(const struct ioc_set *set, struct flow *f, bool classified,
 		    struct alert_due *due, struct ioc_match_stats *st);
+
+/* The names in the answers of a DNS response msg (n bytes: a UDP payload,
+ * or one TCP frame's message) sent in flow direction dir. */
+void ioc_match_dns_answer(const struct ioc_set *set, struct flow *f, const uint8_t *msg,
+			  size_t n, int dir, struct alert_due *due, struct ioc_match_stats *st);
+
+/* The stratum URLs in one packet's payload (n bytes) sent in flow
+ * direction dir (0: by the flow's source). The caller counts packets
+ * (flow->url_pkts, IOC_URL_PKTS). */
+void ioc_match_payload(const struct ioc_set *set, struct flow *f, const uint8_t *payload,
+		       size_t n, int dir, struct alert_due *due, struct ioc_match_stats *st);
 
 #endif

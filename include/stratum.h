@@ -92,7 +92,10 @@
  * with 4 or 8), Bitcoin (base58 starting with 1 or 3, 26..35 characters, or
  * "bc1" + 11..71 lower-case bech32 characters), Ethereum ("0x" + 40 hex).
  * agent: CryptoNote params.agent, or v1/EthereumStratum mining.subscribe
- * params[0]. algo: CryptoNote params.algo (a list joined with ','), or the
+ * params[0]. host: the pool host a v1 miner names in mining.subscribe
+ * params[2] ([agent, session, host, port]), or a pool's client.reconnect
+ * params[0] (client.reconnect alone is not Stratum evidence); the first one
+ * seen is kept. algo: CryptoNote params.algo (a list joined with ','), or the
  * job's "algo" when none was sent. difficulty: the last mining.set_difficulty
  * params[0] (diff_kind DIFFICULTY) or the last CryptoNote job target or
  * eth-proxy work target (diff_kind TARGET), as text.
@@ -179,6 +182,7 @@ struct stratum_info {
 	char worker[64];
 	char pass[64];
 	char agent[128];
+	char host[256];      /* see "Fields" above */
 	char algo[128];
 	char rigid[64];
 	char difficulty[80];

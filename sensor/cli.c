@@ -64,11 +64,23 @@ static const char usage[] =
 "      --reassembly-memory BYTES  out-of-order TCP bytes buffered, all workers\n"
 "                           together (default 64M; K, M, G)\n"
 "\n"
+"Alerts (see docs/signatures.md):\n"
+"      --alert-rate-limit N[/SEC]  at most N alerts per source address in each\n"
+"                           SEC seconds of packet time (default 100/60; SEC\n"
+"                           defaults to 60); the rest are counted in\n"
+"                           stats.alerts.rate_limited. 0 turns the limit off\n"
+"      --alert-rate-sources N  sources the limit tracks at once (default 65536);\n"
+"                           beyond it alerts pass and are counted\n"
+"\n"
 "Indicators (see iocs/README.md):\n"
 "      --iocs PATH          a feed file, or a folder of them (plain or Zeek Intel\n"
 "                           format); repeatable; default: the shipped feeds,\n"
 "                           " DAVY_IOCS_DIR "\n"
 "      --no-iocs            load no feed\n"
+"      --iocs-check-interval SEC  reload every feed when one of the --iocs files\n"
+"                           changed, checked every SEC seconds (default 10; 0:\n"
+"                           only on SIGHUP). SIGHUP always reloads; a failed\n"
+"                           reload keeps the previous indicators\n"
 "\n"
 "DNS linkage (a connection to an address a DNS answer named carries the name):\n"
 "      --dns-cache-size N   addresses remembered (default 8192; each worker keeps\n"
@@ -91,7 +103,7 @@ enum {
 	OPT_WORKERS = 256, OPT_MAX_FLOWS, OPT_TIMEOUT, OPT_NDPI_PKTS, OPT_RING, OPT_SENSOR,
 	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_VXLAN, OPT_GENEVE, OPT_GRE_UDP, OPT_TUN_DEPTH,
 	OPT_CARRIERS, OPT_DF_MAX, OPT_DF_TIMEOUT, OPT_FLOW_UPDATE, OPT_STRATUM_FLOWS,
-	OPT_REASM_MEM, OPT_DNS_CACHE, OPT_DNS_MIN_TTL, OPT_IOCS, OPT_NO_IOCS,
+	OPT_REASM_MEM, OPT_DNS_CACHE, OPT_DNS_MIN_TTL, OPT_IOCS, OPT_NO_IOCS, OPT_IOCS_CHECK, OPT_ALERT_RATE, OPT_ALERT_RATE_SOURCES,
 };
 
 static const struct option longopts[] = {
@@ -115,6 +127,9 @@ static const struct option longopts[] = {
 	{ "reassembly-memory", required_argument, NULL, OPT_REASM_MEM },
 	{ "iocs", required_argument, NULL, OPT_IOCS },
 	{ "no-iocs", no_argument, NULL, OPT_NO_IOCS },
+	{ "iocs-check-interval", required_argument, NULL, OPT_IOCS_CHECK },
+	{ "alert-rate-limit", required_argument, NULL, OPT_ALERT_RATE },
+	{ "alert-rate-sources", required_argument, NULL, OPT_ALERT_RATE_SOURCES },
 	{ "dns-cache-size", required_argument, NULL, OPT_DNS_CACHE },
 	{ "dns-min-ttl", required_argument, NULL, OPT_DNS_MIN_TTL },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
@@ -144,6 +159,10 @@ void davy_config_default(struct davy_config *cfg)
 	cfg->reasm_bytes = 64u << 20;
 	cfg->dns_cache_entries = 8192;
 	cfg->dns_min_ttl = 300;
+	cfg->iocs_check_s = 10;
+	cfg->alert_rate_limit = 100;
+	cfg->alert_rate_window_us = 60 * 1000000ULL;
+	cfg->alert_rate_sources = 65536;
 }
 
 static int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, bool suffix,
@@ -343,6 +362,39 @@ int davy_cli_parse(struct davy_config *cfg, int argc, char **argv)
 			break;
 		case OPT_NO_IOCS:
 			cfg->no_iocs = true;
+			break;
+		case OPT_ALERT_RATE: {
+			/* N, N/SECONDS, or 0 (off) */
+			char num[24];
+			const char *slash = strchr(optarg, '/');
+			size_t nl = slash ? (size_t)(slash - optarg) : strlen(optarg);
+			if (nl == 0 || nl >= sizeof(num)) {
+				fprintf(stderr, "davy: option --alert-rate-limit: '%s' is not N or N/SECONDS\n",
+					optarg);
+				return DAVY_EXIT_FATAL;
+			}
+			memcpy(num, optarg, nl);
+			num[nl] = 0;
+			if (parse_u64("--alert-rate-limit", num, 0, 1000000000, false, &v))
+				return DAVY_EXIT_FATAL;
+			cfg->alert_rate_limit = (uint32_t)v;
+			if (slash) {
+				if (parse_u64("--alert-rate-limit (seconds)", slash + 1, 1, 86400 * 7, false,
+					      &v))
+					return DAVY_EXIT_FATAL;
+				cfg->alert_rate_window_us = v * 1000000ULL;
+			}
+			break;
+		}
+		case OPT_ALERT_RATE_SOURCES:
+			if (parse_u64("--alert-rate-sources", optarg, 4, 1u << 26, false, &v))
+				return DAVY_EXIT_FATAL;
+			cfg->alert_rate_sources = v;
+			break;
+		case OPT_IOCS_CHECK:
+			if (parse_u64("--iocs-check-interval", optarg, 0, 86400, false, &v))
+				return DAVY_EXIT_FATAL;
+			cfg->iocs_check_s = (uint32_t)v;
 			break;
 		case OPT_DNS_CACHE:
 			if (parse_u64("--dns-cache-size", optarg, 0, 1u << 24, false, &v))

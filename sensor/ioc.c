@@ -1059,6 +1059,53 @@ static int load_dir(struct load *ld, const char *dir)
 	return rc;
 }
 
+/* splitmix64's finaliser: a cheap, well-mixed 64-bit hash step */
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+static uint64_t stat_hash(const char *name, const struct stat *sb)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ULL;
+	for (const char *c = name; *c; c++)
+		h = mix64(h ^ (uint8_t)*c);
+	h = mix64(h ^ (uint64_t)sb->st_dev);
+	h = mix64(h ^ (uint64_t)sb->st_ino);
+	h = mix64(h ^ (uint64_t)sb->st_size);
+	h = mix64(h ^ (uint64_t)sb->st_mtim.tv_sec);
+	h = mix64(h ^ (uint64_t)sb->st_mtim.tv_nsec);
+	return mix64(h ^ (uint64_t)sb->st_mode);
+}
+
+uint64_t ioc_path_fingerprint(const char *path)
+{
+	struct stat sb;
+	if (!path || stat(path, &sb) != 0)
+		return 0;
+	uint64_t fp = stat_hash(path, &sb);
+	if (S_ISDIR(sb.st_mode)) {
+		DIR *d = opendir(path);
+		if (!d)
+			return fp ^ 1; /* unreadable folder: differs from the readable one */
+		int dfd = dirfd(d);
+		struct dirent *de;
+		while ((de = readdir(d)) != NULL) {
+			struct stat eb;
+			if (skipped_name(de->d_name) || fstatat(dfd, de->d_name, &eb, 0) != 0 ||
+			    !S_ISREG(eb.st_mode))
+				continue;
+			fp += stat_hash(de->d_name, &eb); /* a sum: readdir order does not matter */
+		}
+		closedir(d);
+	}
+	return fp ? fp : 1;
+}
+
 int ioc_load_path(struct ioc_set *s, const char *path, struct ioc_stats *st)
 {
 	if (!s || !path)

@@ -1,9 +1,12 @@
 /* ioc_match.c - a flow's facts against the indicator set (ioc_match.h). */
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "classify.h"
+#include "dns.h"
 #include "ioc_match.h"
 #include "stratum_flow.h"
+#include "stratum_url.h"
 
 static enum alert_sig sig_of(const struct ioc *ioc, enum ioc_where where)
 {
@@ -14,7 +17,8 @@ static enum alert_sig sig_of(const struct ioc *ioc, enum ioc_where where)
 	if (ioc->type == IOC_WALLET)
 		return SIG_IOC_WALLET;
 	if (strcmp(ioc->category, "mining-pool") == 0)
-		return where == IOC_W_DNS_RRNAME ? SIG_IOC_POOL_LOOKUP : SIG_IOC_POOL;
+		return where == IOC_W_DNS_RRNAME || where == IOC_W_DNS_ANSWER ? SIG_IOC_POOL_LOOKUP
+		       : where == IOC_W_PAYLOAD_URL ? SIG_IOC_POOL_URL : SIG_IOC_POOL;
 	return SIG_IOC_OTHER;
 }
 
@@ -37,6 +41,58 @@ static void hit(struct flow *f, const struct ioc *ioc, enum ioc_where where, int
 static const struct ioc *domain(const struct ioc_set *set, const char *name)
 {
 	return name[0] ? ioc_find_domain(set, name, strlen(name)) : NULL;
+}
+
+/* A host as a miner writes it: an IPv4 or IPv6 address, else a name. */
+static const struct ioc *host(const struct ioc_set *set, const char *h)
+{
+	uint8_t a[16] = { 0 };
+	if (inet_pton(AF_INET, h, a) == 1)
+		return ioc_find_ip(set, 4, a);
+	if (inet_pton(AF_INET6, h, a) == 1)
+		return ioc_find_ip(set, 6, a);
+	return domain(set, h);
+}
+
+struct answer_ctx {
+	const struct ioc_set *set;
+	struct flow *f;
+	const struct dns_msg_info *info;
+	int dir;
+	struct alert_due *due;
+	struct ioc_match_stats *st;
+};
+
+static void on_answer(void *ctx, const struct dns_rr *rr)
+{
+	struct answer_ctx *a = ctx;
+	if (strcmp(rr->name, a->info->qname) != 0)
+		hit(a->f, domain(a->set, rr->name), IOC_W_DNS_ANSWER, a->dir, a->due, a->st);
+	if (rr->target[0])
+		hit(a->f, domain(a->set, rr->target), IOC_W_DNS_ANSWER, a->dir, a->due, a->st);
+}
+
+void ioc_match_dns_answer(const struct ioc_set *set, struct flow *f, const uint8_t *msg,
+			  size_t n, int dir, struct alert_due *due, struct ioc_match_stats *st)
+{
+	if (!set)
+		return;
+	struct dns_msg_info info;
+	memset(&info, 0, sizeof(info));
+	struct answer_ctx a = { set, f, &info, dir, due, st };
+	/* the query name is parsed before any answer, so on_answer can compare */
+	dns_parse(msg, n, &info, on_answer, &a);
+}
+
+void ioc_match_payload(const struct ioc_set *set, struct flow *f, const uint8_t *payload,
+		       size_t n, int dir, struct alert_due *due, struct ioc_match_stats *st)
+{
+	if (!set)
+		return;
+	size_t pos = 0;
+	struct stratum_url u;
+	while (stratum_url_next(payload, n, &pos, &u))
+		hit(f, host(set, u.host), IOC_W_PAYLOAD_URL, dir, due, st);
 }
 
 void ioc_match_flow(const struct ioc_set *set, struct flow *f, bool classified,
@@ -76,6 +132,10 @@ void ioc_match_flow(const struct ioc_set *set, struct flow *f, bool classified,
 		f->ioc_done |= IOC_CK_WALLET;
 		hit(f, ioc_find_wallet(set, si->login, strlen(si->login)), IOC_W_STRATUM_LOGIN, cdir, due,
 		    st);
+	}
+	if (si->host[0] && !(f->ioc_done & IOC_CK_SHOST)) {
+		f->ioc_done |= IOC_CK_SHOST;
+		hit(f, host(set, si->host), IOC_W_STRATUM_HOST, cdir, due, st);
 	}
 	if (si->agent[0] && !(f->ioc_done & IOC_CK_AGENT)) {
 		f->ioc_done |= IOC_CK_AGENT;

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "queue.h"
+#include "tsan.h"
 
 #define MQ_ALIGN 8u
 
@@ -86,6 +87,7 @@ void mq_commit(struct mq *q, struct mq_msg *m, uint32_t type, size_t len)
 		q->peak_used = used;
 	q->pending = NULL;
 	/* cannot fail: mq_reserve checked the slot count and only this thread enqueues */
+	TSAN_RELEASE(&q->ring); /* ck_ring's publication of m (tsan.h) */
 	ck_ring_enqueue_spsc(&q->ring, q->slots, m);
 }
 
@@ -95,6 +97,7 @@ struct mq_msg *mq_peek(struct mq *q)
 		void *p;
 		if (!ck_ring_dequeue_spsc(&q->ring, q->slots, &p))
 			return NULL;
+		TSAN_ACQUIRE(&q->ring); /* the producer's writes to p are visible (tsan.h) */
 		q->cur = p;
 	}
 	return q->cur;

@@ -160,6 +160,7 @@ void record_stratum(struct jbuf *j, const struct stratum_info *si)
 	str_if(j, "worker", si->worker);
 	str_if(j, "pass", si->pass);
 	str_if(j, "agent", si->agent);
+	str_if(j, "host", si->host);
 	str_if(j, "algo", si->algo);
 	str_if(j, "rigid", si->rigid);
 	str_if(j, "difficulty", si->difficulty);

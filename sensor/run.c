@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <pcap/pcap.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +23,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alert_limit.h"
 #include "counters.h"
 #include "davy.h"
 #include "dnslink.h"
+#include "ioc_live.h"
 #include "ioc_match.h"
 #include "ingest.h"
 #include "queue.h"
@@ -59,11 +62,14 @@ struct worker {
 	struct classifier cls;
 	struct stratum_flows stratum;
 	struct dnscache dns; /* this worker's replica (dnscache.h) */
-	const struct ioc_set *iocs; /* NULL: none loaded */
+	struct ioc_live *live;      /* NULL: --no-iocs */
+	const struct ioc_set *iocs; /* live's set, as of the last quiescent state */
 	struct ioc_match_stats iocst;
+	struct alert_limit *limit; /* shared by all workers; NULL: no limit */
 	pthread_t th;
 	uint64_t records;
 	uint64_t alerts[SIG__COUNT];
+	uint64_t rate_limited[SIG__COUNT];
 	uint64_t updates;
 	uint64_t record_overflow;
 	uint64_t out_waits;
@@ -133,6 +139,10 @@ static void worker_alerts(struct worker *w, struct flow *f, const struct alert_d
 	for (int s = 0; s < SIG__COUNT; s++) {
 		if (!(due->sigs & (1u << s)))
 			continue;
+		if (w->limit && !alert_limit_allow(w->limit, f->key.ipver, f->key.addr[f->src_side], ts_us)) {
+			w->rate_limited[s]++;
+			continue;
+		}
 		struct mq_msg *m = worker_reserve(w);
 		struct jbuf j;
 		jb_init(&j, (char *)m->data, RECORD_MAX);
@@ -245,23 +255,55 @@ static void worker_packet(struct worker *w, struct wpkt *wp)
 		}
 	}
 	worker_iocs(w, f, p.ts_us);
+	if (w->iocs && p.payload_len && (k.proto == 6 || k.proto == 17) &&
+	    f->url_pkts[side] < IOC_URL_PKTS) {
+		f->url_pkts[side]++;
+		struct alert_due due = { 0 };
+		const uint8_t *pl = wp->bytes + p.payload_off;
+		int dir = side == f->src_side ? 0 : 1;
+		ioc_match_payload(w->iocs, f, pl, p.payload_len, dir, &due, &w->iocst);
+		if (k.proto == 17 && p.sport == 53)
+			ioc_match_dns_answer(w->iocs, f, pl, p.payload_len, dir, &due, &w->iocst);
+		if (due.sigs)
+			worker_alerts(w, f, &due, p.ts_us);
+	}
 	if (every && p.ts_us >= f->next_update_us) {
 		worker_update_flow(w, f);
 		f->next_update_us = p.ts_us + every;
 	}
 }
 
+/* A quiescent state for the indicator set's reload (ioc_live.h): this
+ * worker holds nothing from the set it had; it picks up the current one. */
+static void worker_quiescent(struct worker *w)
+{
+	if (!w->live)
+		return;
+	ioc_live_quiescent(w->live);
+	w->iocs = ioc_live_get(w->live);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	unsigned round = 0;
+	unsigned round = 0, since_qs = 0;
+	if (w->live) {
+		ioc_live_reader_register();
+		w->iocs = ioc_live_get(w->live);
+	}
 	for (;;) {
 		struct mq_msg *m = mq_peek(&w->in);
 		if (!m) {
+			worker_quiescent(w);
+			since_qs = 0;
 			mq_backoff(&round);
 			continue;
 		}
 		round = 0;
+		if (++since_qs == IOC_LIVE_QS_EVERY) {
+			worker_quiescent(w);
+			since_qs = 0;
+		}
 		uint32_t type = m->type;
 		uint64_t t = m->u64;
 		if (type == MQ_PKT)
@@ -276,6 +318,10 @@ static void *worker_main(void *arg)
 			break;
 		}
 	}
+	if (w->live) {
+		w->iocs = NULL;
+		ioc_live_reader_unregister(w->live);
+	}
 	struct mq_msg *m;
 	while (!(m = mq_reserve(&w->out, 0)))
 		mq_backoff(&round);
@@ -285,10 +331,19 @@ static void *worker_main(void *arg)
 
 /* ---- output ---------------------------------------------------------- */
 
+/* Records reach the file in 1 MiB writes; when no record has come for a
+ * while (the input is a slow pipe, later a quiet link) what is buffered is
+ * written out at most OUTPUT_IDLE_FLUSH_S after the last write, so a reader
+ * of the output never waits on a record that is already made. */
+#define OUTPUT_IDLE_FLUSH_S 0.1
+
 static void *output_main(void *arg)
 {
 	struct output *o = arg;
 	unsigned done = 0, round = 0;
+	bool dirty = false;
+	struct timespec last_flush;
+	clock_gettime(CLOCK_MONOTONIC, &last_flush);
 	bool *fin = calloc(o->n, sizeof(*fin));
 	if (!fin)
 		abort(); /* a few bytes at start-up; nothing sensible to do without them */
@@ -310,13 +365,21 @@ static void *output_main(void *arg)
 					o->werr = errno ? errno : EIO;
 				o->records++;
 				o->bytes += m->len;
+				dirty = true;
 				mq_release(&o->w[i].out, m);
 			}
 		}
-		if (any)
+		if (any) {
 			round = 0;
-		else
-			mq_backoff(&round);
+			continue;
+		}
+		if (dirty && round >= 48 && since(&last_flush) >= OUTPUT_IDLE_FLUSH_S) {
+			if (!o->werr && fflush(o->fp) != 0)
+				o->werr = errno ? errno : EIO;
+			dirty = false;
+			clock_gettime(CLOCK_MONOTONIC, &last_flush);
+		}
+		mq_backoff(&round);
 	}
 	free(fin);
 	return NULL;
@@ -530,6 +593,7 @@ struct totals {
 	struct dnscache_stats dc;
 	struct ioc_match_stats im;
 	uint64_t alerts[SIG__COUNT];
+	uint64_t rate_limited[SIG__COUNT];
 	uint64_t records, updates, record_overflow, in_waits, out_waits;
 };
 
@@ -545,6 +609,7 @@ static void sum_workers(const struct worker *w, unsigned n, struct totals *t)
 		counters_add(&t->dc, &w[i].dns.st, sizeof(t->dc));
 		counters_add(&t->im, &w[i].iocst, sizeof(t->im));
 		counters_add(t->alerts, w[i].alerts, sizeof(t->alerts));
+		counters_add(t->rate_limited, w[i].rate_limited, sizeof(t->rate_limited));
 		t->updates += w[i].updates;
 		t->records += w[i].records;
 		t->record_overflow += w[i].record_overflow;
@@ -554,7 +619,8 @@ static void sum_workers(const struct worker *w, unsigned n, struct totals *t)
 }
 
 static size_t stats_record(struct jbuf *j, const struct davy_config *cfg, const struct reader *r,
-			   const struct totals *t, double elapsed)
+			   const struct totals *t, struct ioc_live *live, struct alert_limit *limit,
+			   double elapsed)
 {
 	char ts[RECORD_TIME_LEN];
 	record_time(ts, r->clock_us);
@@ -667,11 +733,13 @@ static size_t stats_record(struct jbuf *j, const struct davy_config *cfg, const 
 	jb_u64(j, "flows_no_memory", t->fs.dns_no_memory);
 	jb_obj_close(j);
 	jb_obj_open(j, "iocs");
-	const struct ioc_set *set = r->w[0].iocs;
+	const struct ioc_set *set = live ? ioc_live_get(live) : NULL;
 	jb_u64(j, "indicators", set ? ioc_set_count(set) : 0);
 	jb_u64(j, "files", set ? ioc_set_stats(set)->files : 0);
 	jb_u64(j, "bad_lines", set ? ioc_set_stats(set)->bad : 0);
 	jb_u64(j, "memory", set ? ioc_set_bytes(set) : 0);
+	jb_u64(j, "reloads", live ? live->reloads : 0);
+	jb_u64(j, "reload_failures", live ? live->reload_failures : 0);
 	jb_u64(j, "checks", t->im.checks);
 	jb_u64(j, "matches", t->im.matches);
 	jb_obj_open(j, "matched");
@@ -691,6 +759,20 @@ static size_t stats_record(struct jbuf *j, const struct davy_config *cfg, const 
 		jb_u64(j, sid, t->alerts[s]);
 	}
 	jb_obj_close(j);
+	uint64_t nlim = 0;
+	for (int s = 0; s < SIG__COUNT; s++)
+		nlim += t->rate_limited[s];
+	jb_u64(j, "rate_limited", nlim);
+	jb_obj_open(j, "rate_limited_by_signature");
+	for (int s = 0; s < SIG__COUNT; s++) {
+		char sid[16];
+		snprintf(sid, sizeof(sid), "%u", alert_signature((enum alert_sig)s)->sid);
+		jb_u64(j, sid, t->rate_limited[s]);
+	}
+	jb_obj_close(j);
+	jb_u64(j, "rate_limit", cfg->alert_rate_limit);
+	jb_u64(j, "rate_window", cfg->alert_rate_window_us / 1000000);
+	jb_u64(j, "rate_table_full", limit ? atomic_load(&limit->table_full) : 0);
 	jb_obj_close(j);
 	jb_obj_open(j, "queues");
 	jb_u64(j, "worker_full_waits", t->in_waits);
@@ -719,6 +801,12 @@ int davy_run(const struct davy_config *cfg)
 {
 	char err[512];
 	int status = DAVY_EXIT_OK;
+	/* SIGHUP reloads (ioc_live.h): blocked from here on, in this thread and
+	 * every thread it starts; the reloader takes it with sigtimedwait */
+	sigset_t hup;
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &hup, NULL);
 
 	/* Every named file must open (and take the filter) before anything runs. */
 	for (unsigned i = 0; i < cfg->nfiles; i++) {
@@ -732,29 +820,19 @@ int davy_run(const struct davy_config *cfg)
 		pcap_close(pc);
 	}
 
-	/* Indicators: loaded once, before anything runs (reload: issue 5, later) */
-	struct ioc_set *iocs = NULL;
+	/* Indicators: loaded before anything runs; reloaded on SIGHUP or when
+	 * a feed file changes (ioc_live.h). SIGHUP was blocked above, before
+	 * any thread starts, so only the reloader's sigtimedwait takes it. */
+	static const char *const shipped[] = { DAVY_IOCS_DIR };
+	struct ioc_live live_set, *live = NULL;
 	if (!cfg->no_iocs) {
-		struct ioc_opts io = { .msg_file = stderr };
-		iocs = ioc_set_new(&io);
-		if (!iocs) {
-			fprintf(stderr, "davy: out of memory for indicators\n");
+		bool sh = cfg->nioc_paths == 0;
+		if (ioc_live_init(&live_set, sh ? shipped : cfg->ioc_paths, sh ? 1 : cfg->nioc_paths,
+				  sh, cfg->iocs_check_s, cfg->quiet, stderr, err, sizeof(err)) != 0) {
+			fprintf(stderr, "davy: %s\n", err);
 			return DAVY_EXIT_FATAL;
 		}
-		unsigned np = cfg->nioc_paths;
-		for (unsigned i = 0; i < (np ? np : 1); i++) {
-			const char *path = np ? cfg->ioc_paths[i] : DAVY_IOCS_DIR;
-			if (ioc_load_path(iocs, path, NULL) != 0) {
-				fprintf(stderr, "davy: cannot load indicators from '%s'%s\n", path,
-					np ? "" : " (the shipped feeds; --iocs PATH or --no-iocs)");
-				ioc_set_free(iocs);
-				return DAVY_EXIT_FATAL;
-			}
-		}
-		const struct ioc_stats *is = ioc_set_stats(iocs);
-		if (!cfg->quiet)
-			fprintf(stderr, "davy: %zu indicators from %" PRIu64 " feed files (%" PRIu64
-				" bad lines skipped)\n", ioc_set_count(iocs), is->files, is->bad);
+		live = &live_set;
 	}
 
 	struct output o = { .path = cfg->out_path };
@@ -762,12 +840,23 @@ int davy_run(const struct davy_config *cfg)
 	o.fp = to_stdout ? stdout : fopen(cfg->out_path, "w");
 	if (!o.fp) {
 		fprintf(stderr, "davy: cannot open output '%s': %s\n", cfg->out_path, strerror(errno));
-		ioc_set_free(iocs);
+		if (live)
+			ioc_live_free(live);
 		return DAVY_EXIT_FATAL;
 	}
 	char *obuf = malloc(1 << 20); /* freed after the stream is closed */
 	if (obuf)
 		setvbuf(o.fp, obuf, _IOFBF, 1 << 20);
+
+	struct alert_limit limit_tab, *limit = NULL;
+	if (cfg->alert_rate_limit) {
+		if (alert_limit_init(&limit_tab, cfg->alert_rate_limit, cfg->alert_rate_window_us,
+				     cfg->alert_rate_sources, err, sizeof(err)) != 0) {
+			fprintf(stderr, "davy: %s\n", err);
+			return DAVY_EXIT_FATAL;
+		}
+		limit = &limit_tab;
+	}
 
 	unsigned n = cfg->workers;
 	struct worker *w = calloc(n, sizeof(*w));
@@ -780,7 +869,8 @@ int davy_run(const struct davy_config *cfg)
 		w[i].id = i;
 		w[i].nworkers = n;
 		w[i].cfg = cfg;
-		w[i].iocs = iocs;
+		w[i].live = live;
+		w[i].limit = limit;
 		if (mq_init(&w[i].in, cfg->ring_bytes, (unsigned)(cfg->ring_bytes / 256)) != 0 ||
 		    mq_init(&w[i].out, OUT_QUEUE_BYTES, 4096) != 0) {
 			fprintf(stderr, "davy: cannot allocate queues for worker %u\n", i);
@@ -821,6 +911,8 @@ int davy_run(const struct davy_config *cfg)
 		fprintf(stderr, "davy: cannot start output thread\n");
 		return DAVY_EXIT_FATAL;
 	}
+	if (live && ioc_live_start(live) != 0)
+		fprintf(stderr, "davy: cannot start the indicator reloader; feeds will not reload\n");
 
 	for (unsigned i = 0; i < cfg->nfiles; i++) {
 		const char *path = cfg->files[i];
@@ -846,6 +938,8 @@ int davy_run(const struct davy_config *cfg)
 	for (unsigned i = 0; i < n; i++)
 		pthread_join(w[i].th, NULL);
 	pthread_join(o.th, NULL);
+	if (live)
+		ioc_live_stop(live);
 	double elapsed = since(&r.t0);
 
 	struct totals t;
@@ -853,7 +947,7 @@ int davy_run(const struct davy_config *cfg)
 	char sbuf[RECORD_MAX];
 	struct jbuf j;
 	jb_init(&j, sbuf, sizeof(sbuf));
-	size_t slen = stats_record(&j, cfg, &r, &t, elapsed);
+	size_t slen = stats_record(&j, cfg, &r, &t, live, limit, elapsed);
 	if (!o.werr && slen && fwrite(sbuf, 1, slen, o.fp) != slen)
 		o.werr = errno ? errno : EIO;
 	if (fflush(o.fp) != 0 && !o.werr)
@@ -883,7 +977,12 @@ int davy_run(const struct davy_config *cfg)
 	}
 	free(w);
 	ingest_free(&r.in);
-	ioc_set_free(iocs);
+	if (live)
+		ioc_live_free(live);
+	if (limit)
+		alert_limit_free(limit);
+	/* SIGHUP stays blocked: one arriving now, as the run ends, must not end
+	 * the process with the default action (it was meant as a reload) */
 	if (!to_stdout)
 		free(obuf); /* stdout keeps its buffer until exit */
 	if (status == DAVY_EXIT_OK && r.files_damaged)

@@ -11,7 +11,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from davytest import ROOT, Tally, canonical, flow_records, run_davy  # noqa: E402
+from davytest import (PCAP_HEADER_RAW, ROOT, Tally, canonical, flow_records,  # noqa: E402
+                      pcap_record, run_davy, udp4)
 
 P = lambda name: os.path.join(ROOT, "pcaps", name)  # noqa: E731
 
@@ -251,7 +252,95 @@ def main():
         rc, out, err = raw(davy, ["--iocs", missing, "-r", P("demo.pcap")])
         t.check(rc == 2 and missing in err and out == "", "an unreadable feed path: exit 2, named",
                 err)
+        rate_limit(davy, t, d)
+        dns_answer(davy, t, d)
     return t.finish()
+
+
+def dns_answer(davy, t, d):
+    """A lookup whose CNAME chain leads to a listed pool alerts on the DNS
+    flow itself (ioc.matched dns.answer); a chain to a look-alike does not."""
+    from scapy.all import DNS, DNSQR, DNSRR, IP, UDP, wrpcap  # noqa: E402
+    pkts = []
+    for i, (q, cname) in enumerate([("cdn.innocent.example", "gulf.moneroocean.stream"),
+                                    ("other.innocent.example", "notmoneroocean.stream")]):
+        ans = DNSRR(rrname=q, type="CNAME", rdata=cname, ttl=300) / \
+            DNSRR(rrname=cname, type="A", rdata=f"203.0.113.{60 + i}", ttl=300)
+        qry = IP(src="10.244.9.9", dst="10.96.0.10") / UDP(sport=41000 + i, dport=53) / \
+            DNS(id=7 + i, rd=1, qd=DNSQR(qname=q))
+        rsp = IP(src="10.96.0.10", dst="10.244.9.9") / UDP(sport=53, dport=41000 + i) / \
+            DNS(id=7 + i, qr=1, rd=1, ra=1, qd=DNSQR(qname=q), an=ans)
+        qry.time, rsp.time = 1_700_000_000 + i, 1_700_000_000.01 + i
+        pkts += [qry, rsp]
+    cap = os.path.join(d, "cname.pcap")
+    wrpcap(cap, pkts)
+    rc, recs, err = run_davy(davy, ["-r", cap])
+    al = [(r["src_port"], r["alert"]["signature_id"], r.get("ioc", {}).get("indicator"),
+           r.get("ioc", {}).get("matched"), r["direction"]) for r in recs if r.get("event_type") == "alert"]
+    t.check(rc == 0 and al == [(41000, 4960101, "moneroocean.stream", "dns.answer", "to_client")],
+            "a CNAME chain to a pool alerts on the lookup (dns.answer); the look-alike chain does not",
+            str(al))
+
+
+def rate_limit(davy, t, d):
+    """--alert-rate-limit: per source, per window of packet time, the same
+    counts for any worker count (include/alert_limit.h)."""
+    feed = os.path.join(d, "c2.txt")
+    with open(feed, "w") as f:
+        f.write("192.0.2.99\t-\tc2\n")
+    # (source, window start offset, flows): one alert each (a new flow to the C2 address)
+    plan = [("10.0.0.1", 0, 25), ("10.0.0.2", 0, 3), ("10.0.0.3", 0, 12), ("10.0.0.1", 60, 4)]
+    t0 = 1_699_999_980.0  # a multiple of 60 s: windows start at t0 and t0 + 60
+    pkts = []
+    for src, off, n in plan:
+        for i in range(n):
+            pkts.append((t0 + off + 1 + i * 0.5, src, 30000 + off * 100 + i))
+    pkts.sort()
+    cap = os.path.join(d, "rate.pcap")
+    with open(cap, "wb") as f:
+        f.write(PCAP_HEADER_RAW)
+        for ts, src, sport in pkts:
+            f.write(pcap_record(ts, udp4(src, "192.0.2.99", sport, 4444)))
+
+    def per_source_window(recs):
+        c = {}
+        for r in recs:
+            if r.get("event_type") == "alert":
+                k = (r["src_ip"], 60 if r["src_port"] >= 36000 else 0)
+                c[k] = c.get(k, 0) + 1
+        return c
+
+    want = {("10.0.0.1", 0): 10, ("10.0.0.2", 0): 3, ("10.0.0.3", 0): 10, ("10.0.0.1", 60): 4}
+    for nw in (1, 2, 4):
+        rc, recs, err = run_davy(davy, ["--iocs", feed, "--alert-rate-limit", "10/60",
+                                        "--workers", str(nw), "-r", cap])
+        got = per_source_window(recs)
+        al = recs[-1]["stats"]["alerts"] if recs else {}
+        t.check(rc == 0 and got == want,
+                f"--alert-rate-limit 10/60, {nw} workers: min(due, 10) alerts per source and window",
+                f"{got} stats {al}")
+        t.check(al.get("rate_limited") == 17 and al.get("rate_limited_by_signature", {}).get("4960105") == 17
+                and al.get("total") == 27 and al.get("rate_limit") == 10 and al.get("rate_window") == 60,
+                f"{nw} workers: stats.alerts counts 27 written, 17 rate-limited", str(al))
+        t.check(sum(1 for r in flow_records(recs) if r["flow"]["alerted"]) == 44,
+                f"{nw} workers: a rate-limited alert still marks its flow alerted")
+        if nw == 1:
+            first = sorted(r["src_port"] for r in recs if r.get("event_type") == "alert"
+                           and r["src_ip"] == "10.0.0.1" and r["src_port"] < 36000)
+            t.check(first == list(range(30000, 30010)),
+                    "1 worker: the first 10 of the window in packet order are the ones written",
+                    str(first))
+    rc, recs, err = run_davy(davy, ["--iocs", feed, "--alert-rate-limit", "0", "-r", cap])
+    t.check(rc == 0 and sum(1 for r in recs if r.get("event_type") == "alert") == 44
+            and recs[-1]["stats"]["alerts"]["rate_limited"] == 0,
+            "--alert-rate-limit 0: no limit, all 44 alerts")
+    rc, recs, err = run_davy(davy, ["--iocs", feed, "-r", cap])
+    t.check(rc == 0 and sum(1 for r in recs if r.get("event_type") == "alert") == 44,
+            "default limit (100/60) does not cut 25 alerts a minute")
+    for bad in ("5/0", "x", "/60", "5/x", "-1"):
+        rc, out, err = raw(davy, ["--alert-rate-limit", bad, "-r", P("demo.pcap")])
+        t.check(rc == 2 and "--alert-rate-limit" in err and out == "",
+                f"--alert-rate-limit {bad!r}: exit 2 with a message", err)
 
 
 if __name__ == "__main__":

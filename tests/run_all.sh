@@ -4,6 +4,9 @@
 # (cmocka's own summary is read for the unit tests). Ends with the total line
 # 'N passed, N failed' and exits non-zero if anything failed.
 set -u
+# SUITES: the suites to run (default: all); `make test-tsan` runs the ones
+# that exercise davy's threads.
+SUITES=${SUITES:-"unit cli golden ioc reload corpus"}
 BUILD=${1:-build}
 DAVY=$BUILD/davy
 PY=/usr/bin/python3
@@ -29,8 +32,10 @@ add_summary() {
 	fi
 }
 
-echo "== unit tests ($BUILD)"
-for t in "$BUILD"/tests/test_*; do
+want() { case " $SUITES " in *" $1 "*) return 0;; esac; return 1; }
+
+want unit && echo "== unit tests ($BUILD)"
+want unit && for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")
 	"$t" > "$LOG/$name" 2>&1; rc=$?
@@ -44,6 +49,7 @@ done
 
 run_suite() { # NAME COMMAND...
 	name=$1; shift
+	want "$name" || return 0
 	echo "== $name"
 	"$@" > "$LOG/$name" 2>&1; rc=$?
 	grep -E '^(FAIL|SKIP) ' "$LOG/$name"
@@ -54,6 +60,8 @@ run_suite() { # NAME COMMAND...
 
 run_suite cli $PY tests/cli_test.py "$DAVY"
 run_suite golden $PY tests/golden_test.py "$DAVY"
+run_suite ioc $PY tests/ioc_golden_test.py "$DAVY"
+run_suite reload $PY tests/reload_test.py "$DAVY"
 run_suite corpus $PY tests/corpus/corpus_test.py "$DAVY"
 
 echo

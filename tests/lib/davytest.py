@@ -6,6 +6,7 @@ Every suite counts checks with a Tally and ends with the line
 import ipaddress
 import json
 import os
+import struct
 import subprocess
 import sys
 import tempfile
@@ -93,3 +94,34 @@ def alert_records(records):
 def canonical(records):
     """Records as sorted canonical JSON lines, for order-insensitive comparison."""
     return sorted(json.dumps(r, sort_keys=True) for r in records)
+
+
+# ---- hand-built captures, fast enough for tens of thousands of packets ----
+
+def _csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack(f"!{len(b) // 2}H", b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def udp4(src, dst, sport, dport, payload=b"x" * 32):
+    """An IPv4/UDP datagram (for LINKTYPE_RAW captures)."""
+    ulen = 8 + len(payload)
+    udp = struct.pack("!HHHH", sport, dport, ulen, 0) + payload
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + ulen, 1, 0, 64, 17, 0,
+                      ipaddress.IPv4Address(src).packed, ipaddress.IPv4Address(dst).packed)
+    hdr = hdr[:10] + struct.pack("!H", _csum(hdr)) + hdr[12:]
+    return hdr + udp
+
+
+# pcap file header, microsecond times, LINKTYPE_RAW (101)
+PCAP_HEADER_RAW = struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 101)
+
+
+def pcap_record(ts, pkt):
+    """One pcap record of pkt at epoch time ts (float seconds)."""
+    usec = int(round((ts % 1) * 1e6))
+    return struct.pack("<IIII", int(ts) + usec // 1000000, usec % 1000000, len(pkt), len(pkt)) + pkt

@@ -1,0 +1,305 @@
+#!/usr/bin/python3
+"""reload_test - indicator feeds reloaded while davy runs (include/ioc_live.h).
+
+Part 1, in step with the traffic: davy reads a capture from a pipe (-r -), so
+the test decides which packets it has seen before a feed changes, and with
+--workers 1 the packets are handled in order: once the alert about a later
+packet is out, every earlier packet has been matched. Each step waits for
+davy's own message on stderr, then sends the next packets:
+  - a changed feed file (renamed into place) is reloaded by the periodic
+    check (--iocs-check-interval 1): the address it no longer lists stops
+    alerting, the one it now lists starts;
+  - a bad line in a reloaded feed is reported as FILE:LINE and skipped;
+  - a feed that fails entirely (only bad lines; then removed) keeps the
+    previous set, and the log says so; the old indicators still alert;
+  - with --iocs-check-interval 0 a changed file is not reloaded until
+    SIGHUP;
+  - the stats record counts the reloads and the failed ones.
+Part 2, under load: a replay of a generated capture while the feed is
+rewritten and SIGHUP sent every few milliseconds: davy exits 0, writes every
+flow record a run without reloads writes (flow.alerted aside, which depends
+on the set in use), counts its reloads, and - when this binary is built
+with ThreadSanitizer (make test-tsan) - TSan reports nothing.
+Usage: reload_test.py PATH/TO/davy
+"""
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from davytest import (PCAP_HEADER_RAW as PCAP_HEADER, ROOT, Tally, flow_records,  # noqa: E402
+                      pcap_record as record, run_davy, udp4 as udp_packet)
+
+# A ThreadSanitizer build (make test-tsan) needs the suppressions of what TSan
+# cannot see (tests/tsan.supp, include/tsan.h); other builds ignore this.
+os.environ.setdefault("TSAN_OPTIONS", "suppressions=" + os.path.join(ROOT, "tests", "tsan.supp"))
+
+T = Tally("reload")
+STEP_TIMEOUT = 60  # seconds to wait for one message from davy (TSan builds are slow)
+
+
+def write_feed(path, lines):
+    """Replaces the feed atomically (rename), as ioc_live.h asks."""
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("#@ category=c2 severity=high source=reload-test\n")
+        f.write("".join(line + "\n" for line in lines))
+    os.rename(tmp, path)
+
+
+class Davy:
+    """davy reading a capture from its stdin; records and messages read as
+    they come."""
+
+    def __init__(self, davy, feed, extra):
+        self.p = subprocess.Popen([davy, "--no-progress", "--workers", "1", "-r", "-",
+                                   "--iocs", feed] + extra,
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE)
+        self.records, self.errlines = [], []
+        self._out, self._err = b"", b""
+        self.p.stdin.write(PCAP_HEADER)
+        self.p.stdin.flush()
+        self.t = 1_700_000_000.0
+        self.sport = 40000
+
+    def send(self, dst):
+        """One packet to dst from a new source port (a new flow)."""
+        self.sport += 1
+        self.t += 0.001
+        self.p.stdin.write(record(self.t, udp_packet("10.1.2.3", dst, self.sport, 9999)))
+        self.p.stdin.flush()
+        return self.sport
+
+    def _pump(self, timeout):
+        """Reads what is there within timeout; returns whether any byte came."""
+        r, _, _ = select.select([self.p.stdout, self.p.stderr], [], [], timeout)
+        got = False
+        for fp in r:
+            chunk = os.read(fp.fileno(), 65536)
+            got = got or bool(chunk)
+            if fp is self.p.stdout:
+                self._out += chunk
+                *lines, self._out = self._out.split(b"\n")
+                self.records += [json.loads(x) for x in lines if x.strip()]
+            else:
+                self._err += chunk
+                *lines, self._err = self._err.split(b"\n")
+                self.errlines += [x.decode("utf-8", "replace") for x in lines]
+        return got
+
+    def wait(self, what, pred):
+        """Reads until pred() holds; a check that fails on timeout."""
+        end = time.monotonic() + STEP_TIMEOUT
+        while not pred():
+            if time.monotonic() > end or (self.p.poll() is not None and not self._pump(0)):
+                return T.check(False, f"{what}: not seen within {STEP_TIMEOUT} s",
+                               "stderr: " + " | ".join(self.errlines[-5:]))
+            self._pump(0.2)
+        return T.check(True, what)
+
+    def wait_msg(self, what, text, after):
+        return self.wait(what, lambda: any(text in m for m in self.errlines[after:]))
+
+    def alert_for(self, sport):
+        return [r for r in self.records if r.get("event_type") == "alert"
+                and r.get("src_port") == sport]
+
+    def wait_alert(self, what, sport, indicator):
+        ok = self.wait(what, lambda: self.alert_for(sport))
+        if ok:
+            a = self.alert_for(sport)[0]
+            T.check(a["alert"]["signature_id"] == 4960105 and
+                    a.get("ioc", {}).get("indicator") == indicator,
+                    f"{what}: C2 alert naming {indicator}", json.dumps(a)[:300])
+
+    def finish(self):
+        self.p.stdin.close()
+        end = time.monotonic() + STEP_TIMEOUT
+        while self.p.poll() is None and time.monotonic() < end:
+            self._pump(0.2)
+        if self.p.poll() is None:
+            self.p.kill()
+        while self._pump(0):
+            pass
+        self.records += [json.loads(x) for x in self._out.split(b"\n") if x.strip()]
+        self.errlines += [x.decode("utf-8", "replace") for x in self._err.split(b"\n") if x]
+        return self.p.wait()
+
+
+def stats_of(d):
+    st = [r for r in d.records if r.get("event_type") == "stats"]
+    return st[-1]["stats"] if st else {}
+
+
+def tsan_clean(what, errlines):
+    bad = [m for m in errlines if "ThreadSanitizer" in m]
+    T.check(not bad, f"{what}: no ThreadSanitizer report", "\n".join(bad[:5]))
+
+
+def in_step(davy, tmp):
+    feed = os.path.join(tmp, "c2.txt")
+    write_feed(feed, ["192.0.2.10"])
+    d = Davy(davy, feed, ["--iocs-check-interval", "1"])
+    d.wait_msg("start-up load message", "1 indicators from 1 feed files", 0)
+
+    s1 = d.send("192.0.2.10")
+    d.wait_alert("listed address alerts before any reload", s1, "192.0.2.10")
+
+    n = len(d.errlines)
+    time.sleep(1.1)  # a new mtime second on file systems with coarse times
+    write_feed(feed, ["192.0.2.20", "not an indicator at all"])
+    d.wait_msg("changed feed reloaded by the periodic check",
+               "indicators reloaded (feed files changed): 1 indicators", n)
+    T.check(any(f"{feed}:3:" in m for m in d.errlines[n:]),
+            "bad line in the reloaded feed reported as FILE:LINE", " | ".join(d.errlines[n:]))
+    s2 = d.send("192.0.2.10")
+    s3 = d.send("192.0.2.20")
+    d.wait_alert("newly listed address alerts after the reload", s3, "192.0.2.20")
+    T.check(not d.alert_for(s2), "address no longer listed does not alert after the reload",
+            json.dumps(d.alert_for(s2))[:300])
+
+    n = len(d.errlines)
+    time.sleep(1.1)
+    write_feed(feed, ["this line is bad", "so is this one"])
+    d.wait_msg("feed of bad lines only: reload fails and says the old set stays",
+               "still using the previous 1 indicators", n)
+    s4 = d.send("192.0.2.20")
+    d.wait_alert("previous set still in use after a failed reload", s4, "192.0.2.20")
+
+    n = len(d.errlines)
+    os.unlink(feed)
+    d.wait_msg("feed removed: reload fails naming the path", f"cannot load indicators from '{feed}'", n)
+    s5 = d.send("192.0.2.20")
+    d.wait_alert("previous set still in use after the feed vanished", s5, "192.0.2.20")
+
+    n = len(d.errlines)
+    write_feed(feed, ["192.0.2.30"])
+    d.wait_msg("feed back: reloaded", "indicators reloaded (feed files changed)", n)
+    s6 = d.send("192.0.2.30")
+    d.wait_alert("restored feed alerts", s6, "192.0.2.30")
+
+    rc = d.finish()
+    T.check(rc == 0, "in-step run exits 0", f"exit {rc}; " + " | ".join(d.errlines[-5:]))
+    io = stats_of(d).get("iocs", {})
+    T.check(io.get("reloads") == 2 and io.get("reload_failures") == 2,
+            "stats.iocs counts 2 reloads and 2 failed reloads", json.dumps(io))
+    T.check(len(flow_records(d.records)) == 6, "every flow of the piped capture has its record",
+            str(len(flow_records(d.records))))
+    tsan_clean("in-step run", d.errlines)
+
+
+def sighup_only(davy, tmp):
+    feed = os.path.join(tmp, "hup.txt")
+    write_feed(feed, ["192.0.2.40"])
+    d = Davy(davy, feed, ["--iocs-check-interval", "0"])
+    d.wait_msg("start-up load message (SIGHUP-only run)", "1 indicators from 1 feed files", 0)
+    time.sleep(1.1)
+    write_feed(feed, ["192.0.2.50"])
+    time.sleep(2.5)  # longer than any check interval would be
+    s1 = d.send("192.0.2.40")
+    d.wait_alert("--iocs-check-interval 0: a changed file is not reloaded by itself", s1,
+                 "192.0.2.40")
+    n = len(d.errlines)
+    d.p.send_signal(signal.SIGHUP)
+    d.wait_msg("SIGHUP reloads", "indicators reloaded (SIGHUP): 1 indicators", n)
+    s2 = d.send("192.0.2.40")
+    s3 = d.send("192.0.2.50")
+    d.wait_alert("after SIGHUP the new indicator alerts", s3, "192.0.2.50")
+    T.check(not d.alert_for(s2), "after SIGHUP the old indicator does not")
+    rc = d.finish()
+    T.check(rc == 0, "SIGHUP run exits 0 (SIGHUP does not end davy)", f"exit {rc}")
+    T.check(stats_of(d).get("iocs", {}).get("reloads") == 1, "stats.iocs.reloads is 1")
+    tsan_clean("SIGHUP run", d.errlines)
+
+
+def load_capture(path, flows=4000, per_flow=40):
+    """Many UDP flows, every 8th to an address the feeds list in turn."""
+    with open(path, "wb") as f:
+        f.write(PCAP_HEADER)
+        t = 1_700_000_000.0
+        for i in range(per_flow):
+            for k in range(flows):
+                dst = f"198.51.{100 + (k % 8)}.{k % 250 + 1}"
+                t += 0.00002
+                f.write(record(t, udp_packet(f"10.2.{k // 250}.{k % 250 + 1}", dst,
+                                             20000 + k, 5001)))
+
+
+def under_load(davy, tmp):
+    cap = os.path.join(tmp, "load.pcap")
+    load_capture(cap)
+    feed = os.path.join(tmp, "load.txt")
+    sets = [[f"198.51.{100 + j}.0/24" for j in range(0, 8, 2)],
+            [f"198.51.{100 + j}.0/24" for j in range(1, 8, 2)] + ["garbage line"]]
+    write_feed(feed, sets[0])
+    args = ["--workers", "3", "-r", cap, "-r", cap, "--iocs", feed, "--iocs-check-interval", "1"]
+    rc0, base, err0 = run_davy(davy, args)
+    T.check(rc0 == 0, "baseline replay exits 0", err0[-300:])
+
+    out = os.path.join(tmp, "load.json")
+    p = subprocess.Popen([davy, "--no-progress", "-o", out] + args,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    first = p.stderr.readline()  # the start-up load message: SIGHUP is handled from here on
+    T.check(b"indicators from" in first, "load message before the replay", first.decode()[:200])
+    errbuf = [first]
+    reader = threading.Thread(target=lambda: errbuf.append(p.stderr.read()))
+    reader.start()
+    swaps = 0
+    while p.poll() is None:
+        write_feed(feed, sets[swaps % 2])
+        swaps += 1
+        try:
+            p.send_signal(signal.SIGHUP)
+        except ProcessLookupError:
+            break
+        time.sleep(0.005)
+    rc = p.wait()
+    reader.join()
+    err = b"".join(errbuf).decode("utf-8", "replace")
+    with open(out) as f:
+        recs = [json.loads(x) for x in f if x.strip()]
+    T.check(rc == 0, "replay with feeds swapped and SIGHUP under load exits 0",
+            f"exit {rc}: {err[-500:]}")
+
+    def strip(rs):
+        out_ = []
+        for r in flow_records(rs):
+            r = dict(r)
+            r["flow"] = {k: v for k, v in r["flow"].items() if k != "alerted"}
+            out_.append(json.dumps(r, sort_keys=True))
+        return sorted(out_)
+
+    a, b = strip(base), strip(recs)
+    T.check(len(a) > 1000 and a == b,
+            f"every flow record of the run without reloads is there ({len(a)} flows)",
+            f"baseline {len(a)}, under reload {len(b)}")
+    io = next((r["stats"]["iocs"] for r in recs if r.get("event_type") == "stats"), {})
+    T.check(io.get("reloads", 0) >= 1 and io.get("reloads", 0) + io.get("reload_failures", 0) >= 1,
+            f"reloads happened during the replay ({swaps} swaps sent)", json.dumps(io))
+    alerts = [r for r in recs if r.get("event_type") == "alert"]
+    T.check(all(r.get("ioc", {}).get("indicator", "").startswith("198.51.1") for r in alerts),
+            "every alert under reload names an indicator of one of the two sets")
+    tsan_clean("replay under reload", err.splitlines())
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__)
+        return 2
+    davy = sys.argv[1]
+    with tempfile.TemporaryDirectory(prefix="davy-reload-") as tmp:
+        in_step(davy, tmp)
+        sighup_only(davy, tmp)
+        under_load(davy, tmp)
+    return T.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
