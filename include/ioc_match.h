@@ -55,6 +55,8 @@ struct ioc_match_stats {
 	uint64_t checks;   /* facts looked up */
 	uint64_t matches;  /* of which an indicator matched */
 	uint64_t by_where[IOC_W__COUNT];
+	uint64_t payload_scans;       /* packets scanned for stratum URLs (and DNS answers) */
+	uint64_t payload_scan_capped; /* flow directions that reached IOC_URL_PKTS */
 };
 
 /* Checks what flow f newly offers (see above) and adds the alerts due.

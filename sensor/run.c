@@ -257,7 +257,9 @@ static void worker_packet(struct worker *w, struct wpkt *wp)
 	worker_iocs(w, f, p.ts_us);
 	if (w->iocs && p.payload_len && (k.proto == 6 || k.proto == 17) &&
 	    f->url_pkts[side] < IOC_URL_PKTS) {
-		f->url_pkts[side]++;
+		if (++f->url_pkts[side] == IOC_URL_PKTS)
+			w->iocst.payload_scan_capped++; /* the bound reached: later packets not scanned */
+		w->iocst.payload_scans++;
 		struct alert_due due = { 0 };
 		const uint8_t *pl = wp->bytes + p.payload_off;
 		int dir = side == f->src_side ? 0 : 1;
@@ -333,8 +335,9 @@ static void *worker_main(void *arg)
 
 /* Records reach the file in 1 MiB writes; when no record has come for a
  * while (the input is a slow pipe, later a quiet link) what is buffered is
- * written out at most OUTPUT_IDLE_FLUSH_S after the last write, so a reader
- * of the output never waits on a record that is already made. */
+ * written out once the output is idle (at most one flush per
+ * OUTPUT_IDLE_FLUSH_S), so a reader of the output does not wait on a
+ * record that is already made. */
 #define OUTPUT_IDLE_FLUSH_S 0.1
 
 static void *output_main(void *arg)
@@ -618,6 +621,18 @@ static void sum_workers(const struct worker *w, unsigned n, struct totals *t)
 	}
 }
 
+/* An object of per-signature counters keyed by signature id. */
+static void by_signature(struct jbuf *j, const char *name, const uint64_t n[SIG__COUNT])
+{
+	jb_obj_open(j, name);
+	for (int s = 0; s < SIG__COUNT; s++) {
+		char sid[16];
+		snprintf(sid, sizeof(sid), "%u", alert_signature((enum alert_sig)s)->sid);
+		jb_u64(j, sid, n[s]);
+	}
+	jb_obj_close(j);
+}
+
 static size_t stats_record(struct jbuf *j, const struct davy_config *cfg, const struct reader *r,
 			   const struct totals *t, struct ioc_live *live, struct alert_limit *limit,
 			   double elapsed)
@@ -741,6 +756,8 @@ static size_t stats_record(struct jbuf *j, const struct davy_config *cfg, const 
 	jb_u64(j, "reloads", live ? live->reloads : 0);
 	jb_u64(j, "reload_failures", live ? live->reload_failures : 0);
 	jb_u64(j, "checks", t->im.checks);
+	jb_u64(j, "payload_scans", t->im.payload_scans);
+	jb_u64(j, "payload_scan_capped", t->im.payload_scan_capped);
 	jb_u64(j, "matches", t->im.matches);
 	jb_obj_open(j, "matched");
 	for (int wh = 1; wh < IOC_W__COUNT; wh++)
@@ -752,24 +769,12 @@ static size_t stats_record(struct jbuf *j, const struct davy_config *cfg, const 
 	for (int s = 0; s < SIG__COUNT; s++)
 		nal += t->alerts[s];
 	jb_u64(j, "total", nal);
-	jb_obj_open(j, "by_signature");
-	for (int s = 0; s < SIG__COUNT; s++) {
-		char sid[16];
-		snprintf(sid, sizeof(sid), "%u", alert_signature((enum alert_sig)s)->sid);
-		jb_u64(j, sid, t->alerts[s]);
-	}
-	jb_obj_close(j);
+	by_signature(j, "by_signature", t->alerts);
 	uint64_t nlim = 0;
 	for (int s = 0; s < SIG__COUNT; s++)
 		nlim += t->rate_limited[s];
 	jb_u64(j, "rate_limited", nlim);
-	jb_obj_open(j, "rate_limited_by_signature");
-	for (int s = 0; s < SIG__COUNT; s++) {
-		char sid[16];
-		snprintf(sid, sizeof(sid), "%u", alert_signature((enum alert_sig)s)->sid);
-		jb_u64(j, sid, t->rate_limited[s]);
-	}
-	jb_obj_close(j);
+	by_signature(j, "rate_limited_by_signature", t->rate_limited);
 	jb_u64(j, "rate_limit", cfg->alert_rate_limit);
 	jb_u64(j, "rate_window", cfg->alert_rate_window_us / 1000000);
 	jb_u64(j, "rate_table_full", limit ? atomic_load(&limit->table_full) : 0);
