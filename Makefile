@@ -10,7 +10,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 IOCS_DIR ?= $(CURDIR)/iocs
 CPPFLAGS := -std=c11 -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) -DDAVY_IOCS_DIR='"$(IOCS_DIR)"'
-LDLIBS   := $(PKG_LIBS) -lurcu-qsbr -lck -lcrypto -lpthread -lm
+LDLIBS   := $(PKG_LIBS) -lhiredis -lurcu-qsbr -lck -lcrypto -lpthread -lm
 
 BUILD   ?= build
 PY      := /usr/bin/python3
@@ -20,7 +20,7 @@ PROTO_SRC  := proto/decode.c proto/eth.c proto/vlan.c proto/sll.c proto/null.c \
               proto/ipv6.c proto/tcp.c proto/udp.c proto/icmp.c proto/sctp.c \
               proto/vxlan.c proto/geneve.c proto/gre.c proto/stratum.c proto/stratum_url.c proto/dns.c proto/feed.c
 SENSOR_SRC := sensor/pool.c sensor/queue.c sensor/defrag.c sensor/ingest.c sensor/flow.c sensor/stratum_flow.c sensor/tcp_reasm.c sensor/classify.c sensor/jbuf.c \
-              sensor/community_id.c sensor/record.c sensor/alert.c sensor/alert_limit.c sensor/dnscache.c sensor/dnslink.c sensor/ioc.c sensor/ioc_match.c sensor/ioc_live.c sensor/run.c sensor/cli.c
+              sensor/community_id.c sensor/record.c sensor/alert.c sensor/alert_limit.c sensor/dnscache.c sensor/dnslink.c sensor/ioc.c sensor/ioc_match.c sensor/ioc_live.c sensor/redis_conn.c sensor/redis_out.c sensor/correlate.c sensor/run.c sensor/cli.c
 MAIN_SRC   := sensor/main.c
 
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(PROTO_SRC) $(SENSOR_SRC))
@@ -29,7 +29,7 @@ DAVY     := $(BUILD)/davy
 LIBDAVY  := $(BUILD)/libdavy.a
 
 UNIT_TESTS := test_decode test_flow test_queue test_jbuf test_community_id test_defrag \
-              test_stratum test_tcp_reasm test_stratum_flow test_dnscache test_dns test_ioc test_ioc_match test_alert_limit test_stratum_url
+              test_stratum test_tcp_reasm test_stratum_flow test_dnscache test_dns test_ioc test_ioc_match test_alert_limit test_stratum_url test_redis
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
 .PHONY: all demo test check deps fuzz bench asan clean test-unit test-golden \
@@ -91,11 +91,11 @@ test-asan:
 # ThreadSanitizer: tests/tsan.supp holds only what TSan cannot see (tsan.h).
 test-tsan:
 	$(MAKE) all BUILD=build/tsan CFLAGS="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread"
-	@TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp" SUITES="golden reload" \
+	@TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp" SUITES="golden reload redis" \
 	  sh tests/run_all.sh build/tsan
 
 # ---- fuzzing (clang's libFuzzer) ------------------------------------------
-FUZZ_TARGETS := fuzz_decode fuzz_pcap fuzz_stratum fuzz_reasm fuzz_dns fuzz_feed fuzz_url
+FUZZ_TARGETS := fuzz_decode fuzz_pcap fuzz_stratum fuzz_reasm fuzz_dns fuzz_feed fuzz_url fuzz_redis fuzz_corr
 FUZZ_SECONDS ?= 60
 DAVY_SUMMARY ?=
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
@@ -112,6 +112,11 @@ fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 # bench/ioc_load: loads N generated indicators, reports time and peak RSS
 # (run by bench/run.sh)
 $(BUILD)/bench/ioc_load: bench/ioc_load.c $(LIBDAVY)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -o $@ $< $(LIBDAVY) $(LDLIBS)
+
+# bench/redis_out_bench: records/s one output thread delivers to Redis
+$(BUILD)/bench/redis_out_bench: bench/redis_out_bench.c $(LIBDAVY)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -o $@ $< $(LIBDAVY) $(LDLIBS)
 

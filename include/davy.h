@@ -13,6 +13,7 @@
 
 #include "defrag.h"
 #include "flow.h"
+#include "redis_conn.h"
 
 #define DAVY_VERSION "0.1.0"
 #define DAVY_MAX_WORKERS 64
@@ -30,7 +31,8 @@
 struct davy_config {
 	const char *files[DAVY_MAX_FILES]; /* -r, in order; "-" is standard input */
 	unsigned nfiles;
-	const char *out_path;              /* -o; NULL or "-" is standard output */
+	const char *out_path;              /* -o; "-" is standard output; NULL: standard
+					    * output, or nothing when --redis is given */
 	char *bpf;                         /* trailing arguments joined, or NULL */
 	unsigned workers;                  /* --workers */
 	char sensor_name[256];             /* --sensor-name, $NODE_NAME, hostname */
@@ -54,6 +56,13 @@ struct davy_config {
 	uint64_t alert_rate_sources;       /* --alert-rate-sources */
 	uint64_t dns_cache_entries;        /* --dns-cache-size: per worker replica; 0 off */
 	uint32_t dns_min_ttl;              /* --dns-min-ttl */
+	bool redis_on;                     /* --redis URL or $DAVY_REDIS_URL */
+	struct redis_url redis;
+	char redis_prefix[64];             /* --redis-prefix (davy) */
+	uint64_t redis_maxlen;             /* --redis-maxlen: MAXLEN ~ N; 0 no trimming */
+	size_t redis_queue_bytes;          /* --redis-queue */
+	bool redis_drop;                   /* --redis-queue-full drop (else wait) */
+	uint32_t redis_timeout_s;          /* --redis-timeout; 0 wait forever */
 	int progress;                      /* -1 auto (a terminal), 0 off, 1 on */
 	bool quiet;                        /* -q: no summary line */
 };

@@ -5303,6 +5303,32 @@ def cap_ioc_url():
 IOC_CAPS = (cap_ioc_pool_tls, cap_ioc_c2, cap_ioc_url)
 
 
+def cap_campaign_pool():
+    """Three pods mining to one pool: the correlator's campaign (tests/correlate_test.py)."""
+    cap = Cap("campaign_pool.pcap", LT_ETH,
+              "a mining campaign for the correlator (davy correlate): three pods "
+              "(10.244.1.11, 10.244.2.12, 10.244.3.13) each look up pool.example-mining.test "
+              "(A 198.51.100.77) then run an XMRig/6.21.0 CryptoNote session to it on 3333, "
+              "logging in with the same wallet (one worker name each), 47 s apart; one pod "
+              "also fetches a page over HTTP from 203.0.113.80, which is not part of the campaign")
+    pool, pool_ip, rows = "pool.example-mining.test", "198.51.100.77", []
+    wallet = xmr_wallet("campaign/wallet")
+    for k, pod in enumerate(("10.244.1.11", "10.244.2.12", "10.244.3.13")):
+        t = 47.0 * k
+        ioc_lookup(rows, t, pod, 48000 + k, 0x6400 + k, pool, pool_ip)
+        play(rows, Tcp(pod, 48010 + k, pool_ip, 3333, 0x6410000 + 0x20000 * k,
+                       0x6420000 + 0x20000 * k), t + 0.5,
+             cn_script(k, wallet + ".pod%d" % (k + 1), "campaign/%d" % k, rigid="pod%d" % (k + 1)))
+    tcp_session(rows, 30.0, Tcp("10.244.1.11", 48020, "203.0.113.80", 80, 0x64A0000, 0x64B0000),
+                [(True, http_get(b"/", b"www.example.com")),
+                 (False, http_ok(b"text/html", b"<!doctype html><title>ok</title>\n"))])
+    rows.sort(key=lambda r: r[0])
+    link = eth_link()
+    for t, fc, l3 in rows:
+        cap.add(t, link(l3, fc))
+    return cap
+
+
 def check_ioc_expect(cap, t):
     """The indicator alerts a builder states it means to cause must be what
     the reference model computes, flow by flow (keyed (dest_ip, dest_port[,
@@ -5378,7 +5404,8 @@ def build_all():
         cap_nested(),
         cap_tunnel_damaged(),
         cap_vxlan_frag(),
-    ] + [mk() for mk in STRATUM_CAPS] + [cap_dns_linkage()] + [mk() for mk in IOC_CAPS]
+    ] + [mk() for mk in STRATUM_CAPS] + [cap_dns_linkage()] + [mk() for mk in IOC_CAPS] \
+        + [cap_campaign_pool()]
     by_name = {c.name: c for c in caps}
     by_name["eth_tcp_http.pcapng"].desc = "pcapng (SHB, one IDB, EPBs) equivalent of eth_tcp_http.pcap"
     by_name["eth_tcp_http_be.pcap"].desc = "big-endian pcap (magic a1b2c3d4 written big-endian) equivalent of eth_tcp_http.pcap"

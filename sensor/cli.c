@@ -14,6 +14,7 @@
 
 static const char usage[] =
 "usage: davy -r FILE [-r FILE ...] [options] [BPF filter expression]\n"
+"       davy correlate --redis URL [options]   (see davy correlate --help)\n"
 "\n"
 "Replays pcap/pcapng captures, tracks bidirectional flows, classifies them\n"
 "with nDPI and writes one EVE-style JSON record per flow, then one stats\n"
@@ -22,7 +23,8 @@ static const char usage[] =
 "Input and output:\n"
 "  -r, --read FILE          capture to replay (pcap or pcapng, any link type\n"
 "                           libpcap reads); repeatable; '-' is standard input\n"
-"  -o, --output FILE        where records go; '-' (the default) is stdout\n"
+"  -o, --output FILE        where records go; '-' is stdout, the default\n"
+"                           unless --redis is given\n"
 "  BPF filter expression    trailing arguments, as for tcpdump, e.g. 'tcp port 443'\n"
 "\n"
 "Processing:\n"
@@ -54,6 +56,23 @@ static const char usage[] =
 "      --report-tunnel-carriers  also report the outermost carrier of each\n"
 "                           tunnel (the UDP 4789 stream, the GRE or IP-in-IP\n"
 "                           packets) as a flow of its own (default: off)\n"
+"\n"
+"Redis (see docs/DESIGN.md, \"Redis output\"):\n"
+"      --redis URL          also publish every record to Redis Streams:\n"
+"                           redis://[[user]:password@]host[:port][/db] or\n"
+"                           unix:///path/to/socket[?db=N] (default:\n"
+"                           $DAVY_REDIS_URL). Records then go only to Redis\n"
+"                           unless -o is given\n"
+"      --redis-prefix P     stream names P:flow, P:alert, P:stats; alerts are\n"
+"                           also published on P:alerts (default davy)\n"
+"      --redis-maxlen N     XADD MAXLEN ~ N (default 1000000; 0: no trimming)\n"
+"      --redis-queue BYTES  records waiting for Redis (default 256M; K, M, G)\n"
+"      --redis-queue-full wait|drop  when that queue is full: wait (the\n"
+"                           default for replay: nothing is lost) or drop and\n"
+"                           count (live capture: never block)\n"
+"      --redis-timeout SEC  give up after SEC seconds without delivery while\n"
+"                           records wait, naming what was not delivered, and\n"
+"                           exit 2 (default 60; 0: wait forever)\n"
 "\n"
 "Mining detection (see docs/signatures.md):\n"
 "      --flow-update-interval SEC  also write a flow record (flow.reason\n"
@@ -104,6 +123,7 @@ enum {
 	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_VXLAN, OPT_GENEVE, OPT_GRE_UDP, OPT_TUN_DEPTH,
 	OPT_CARRIERS, OPT_DF_MAX, OPT_DF_TIMEOUT, OPT_FLOW_UPDATE, OPT_STRATUM_FLOWS,
 	OPT_REASM_MEM, OPT_DNS_CACHE, OPT_DNS_MIN_TTL, OPT_IOCS, OPT_NO_IOCS, OPT_IOCS_CHECK, OPT_ALERT_RATE, OPT_ALERT_RATE_SOURCES,
+	OPT_REDIS, OPT_REDIS_PREFIX, OPT_REDIS_MAXLEN, OPT_REDIS_QUEUE, OPT_REDIS_FULL, OPT_REDIS_TIMEOUT,
 };
 
 static const struct option longopts[] = {
@@ -132,6 +152,12 @@ static const struct option longopts[] = {
 	{ "alert-rate-sources", required_argument, NULL, OPT_ALERT_RATE_SOURCES },
 	{ "dns-cache-size", required_argument, NULL, OPT_DNS_CACHE },
 	{ "dns-min-ttl", required_argument, NULL, OPT_DNS_MIN_TTL },
+	{ "redis", required_argument, NULL, OPT_REDIS },
+	{ "redis-prefix", required_argument, NULL, OPT_REDIS_PREFIX },
+	{ "redis-maxlen", required_argument, NULL, OPT_REDIS_MAXLEN },
+	{ "redis-queue", required_argument, NULL, OPT_REDIS_QUEUE },
+	{ "redis-queue-full", required_argument, NULL, OPT_REDIS_FULL },
+	{ "redis-timeout", required_argument, NULL, OPT_REDIS_TIMEOUT },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -163,6 +189,23 @@ void davy_config_default(struct davy_config *cfg)
 	cfg->alert_rate_limit = 100;
 	cfg->alert_rate_window_us = 60 * 1000000ULL;
 	cfg->alert_rate_sources = 65536;
+	snprintf(cfg->redis_prefix, sizeof(cfg->redis_prefix), "davy");
+	cfg->redis_maxlen = 1000000;
+	cfg->redis_queue_bytes = 256u << 20;
+	cfg->redis_timeout_s = 60;
+}
+
+/* A Redis URL into cfg; what names it (the option or the variable) goes
+ * into the message. */
+static int set_redis_url(struct davy_config *cfg, const char *what, const char *url)
+{
+	char err[512];
+	if (redis_url_parse(&cfg->redis, url, err, sizeof(err)) != 0) {
+		fprintf(stderr, "davy: %s: %s\n", what, err);
+		return -1;
+	}
+	cfg->redis_on = true;
+	return 0;
 }
 
 static int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, bool suffix,
@@ -254,7 +297,8 @@ static int parse_timeout(struct davy_config *cfg, const char *s)
 
 static void version(void)
 {
-	printf("davy %s\n%s\nnDPI %s\n", DAVY_VERSION, pcap_lib_version(), ndpi_revision());
+	printf("davy %s\n%s\nnDPI %s\nhiredis %d.%d.%d\n", DAVY_VERSION, pcap_lib_version(),
+	       ndpi_revision(), HIREDIS_MAJOR, HIREDIS_MINOR, HIREDIS_PATCH);
 }
 
 int davy_cli_parse(struct davy_config *cfg, int argc, char **argv)
@@ -406,6 +450,47 @@ int davy_cli_parse(struct davy_config *cfg, int argc, char **argv)
 				return DAVY_EXIT_FATAL;
 			cfg->dns_min_ttl = (uint32_t)v;
 			break;
+		case OPT_REDIS:
+			if (set_redis_url(cfg, "option --redis", optarg) != 0)
+				return DAVY_EXIT_FATAL;
+			break;
+		case OPT_REDIS_PREFIX: {
+			size_t pl = strlen(optarg);
+			if (pl == 0 || pl >= sizeof(cfg->redis_prefix) ||
+			    strcspn(optarg, " \t\r\n") != pl) {
+				fprintf(stderr, "davy: option --redis-prefix: '%s' must be 1 to %zu "
+					"characters without spaces\n", optarg, sizeof(cfg->redis_prefix) - 1);
+				return DAVY_EXIT_FATAL;
+			}
+			memcpy(cfg->redis_prefix, optarg, pl + 1);
+			break;
+		}
+		case OPT_REDIS_MAXLEN:
+			if (parse_u64("--redis-maxlen", optarg, 0, 1ULL << 40, false, &v))
+				return DAVY_EXIT_FATAL;
+			cfg->redis_maxlen = v;
+			break;
+		case OPT_REDIS_QUEUE:
+			if (parse_u64("--redis-queue", optarg, 1u << 20, 64ULL << 30, true, &v))
+				return DAVY_EXIT_FATAL;
+			cfg->redis_queue_bytes = (size_t)v;
+			break;
+		case OPT_REDIS_FULL:
+			if (strcmp(optarg, "wait") == 0)
+				cfg->redis_drop = false;
+			else if (strcmp(optarg, "drop") == 0)
+				cfg->redis_drop = true;
+			else {
+				fprintf(stderr, "davy: option --redis-queue-full: '%s' is neither "
+					"'wait' nor 'drop'\n", optarg);
+				return DAVY_EXIT_FATAL;
+			}
+			break;
+		case OPT_REDIS_TIMEOUT:
+			if (parse_u64("--redis-timeout", optarg, 0, 86400 * 7, false, &v))
+				return DAVY_EXIT_FATAL;
+			cfg->redis_timeout_s = (uint32_t)v;
+			break;
 		case OPT_CARRIERS:
 			cfg->report_carriers = true;
 			break;
@@ -436,6 +521,12 @@ int davy_cli_parse(struct davy_config *cfg, int argc, char **argv)
 					argv[optind - 1]);
 			return DAVY_EXIT_FATAL;
 		}
+	}
+
+	if (!cfg->redis_on) {
+		const char *env = getenv("DAVY_REDIS_URL");
+		if (env && *env && set_redis_url(cfg, "DAVY_REDIS_URL", env) != 0)
+			return DAVY_EXIT_FATAL;
 	}
 
 	if (cfg->nfiles == 0) {

@@ -32,6 +32,7 @@
 #include "ingest.h"
 #include "queue.h"
 #include "record.h"
+#include "redis_out.h"
 #include "stratum_flow.h"
 
 #define OUT_QUEUE_BYTES (4u << 20)
@@ -77,8 +78,10 @@ struct worker {
 };
 
 struct output {
-	FILE *fp;
+	FILE *fp;               /* NULL: no file (--redis without -o) */
 	const char *path;
+	struct redis_out *ro;   /* NULL: no --redis */
+	_Atomic bool *stop;     /* set when Redis output gave up: the reader stops */
 	struct worker *w;
 	unsigned n;
 	uint64_t records, bytes;
@@ -88,6 +91,8 @@ struct output {
 
 struct reader {
 	const struct davy_config *cfg;
+	_Atomic bool *stop; /* the output gave up: stop reading (counted as stopped) */
+	bool stopped;
 	struct worker *w;
 	unsigned n;
 	struct ingest in;  /* decode, reassembly and their counters */
@@ -357,14 +362,19 @@ static void *output_main(void *arg)
 				continue;
 			struct mq_msg *m;
 			for (int budget = 0; budget < 512 && (m = mq_peek(&o->w[i].out)); budget++) {
-				any = true;
 				if (m->type == MQ_EOF) {
+					any = true;
 					fin[i] = true;
 					done++;
 					mq_release(&o->w[i].out, m);
 					break;
 				}
-				if (!o->werr && fwrite(m->data, 1, m->len, o->fp) != m->len)
+				/* wait mode: a full Redis queue leaves the record in the
+				 * worker's queue (the worker then waits) until there is room */
+				if (o->ro && redis_out_push(o->ro, (const char *)m->data, m->len) == RP_FULL)
+					break;
+				any = true;
+				if (o->fp && !o->werr && fwrite(m->data, 1, m->len, o->fp) != m->len)
 					o->werr = errno ? errno : EIO;
 				o->records++;
 				o->bytes += m->len;
@@ -372,12 +382,18 @@ static void *output_main(void *arg)
 				mq_release(&o->w[i].out, m);
 			}
 		}
+		if (o->ro) {
+			if (redis_out_service(o->ro))
+				any = true;
+			if (redis_out_gave_up(o->ro))
+				atomic_store(o->stop, true);
+		}
 		if (any) {
 			round = 0;
 			continue;
 		}
 		if (dirty && round >= 48 && since(&last_flush) >= OUTPUT_IDLE_FLUSH_S) {
-			if (!o->werr && fflush(o->fp) != 0)
+			if (o->fp && !o->werr && fflush(o->fp) != 0)
 				o->werr = errno ? errno : EIO;
 			dirty = false;
 			clock_gettime(CLOCK_MONOTONIC, &last_flush);
@@ -534,8 +550,13 @@ static void read_file(struct reader *r, pcap_t *pc, const char *path)
 			r->next_tick = r->clock_us + TICK_US;
 		}
 		ingest_packet(&r->in, &p, first, dispatch_emit, r);
-		if ((n & 4095) == 0)
+		if ((n & 4095) == 0) {
 			progress_draw(r, pc, false);
+			if (r->stop && atomic_load_explicit(r->stop, memory_order_relaxed)) {
+				r->stopped = true;
+				return;
+			}
+		}
 	}
 	if (rc == PCAP_ERROR) {
 		r->files_damaged++;
@@ -633,9 +654,39 @@ static void by_signature(struct jbuf *j, const char *name, const uint64_t n[SIG_
 	jb_obj_close(j);
 }
 
+/* The Redis output's counters (stats.output.redis_*), by record type where
+ * a type matters. */
+static void redis_stats(struct jbuf *j, const struct redis_out *ro)
+{
+	uint64_t dropped = 0, undelivered = 0;
+	for (int t = 0; t < RR__COUNT; t++) {
+		dropped += ro->st.dropped[t];
+		undelivered += ro->st.undelivered[t];
+	}
+	jb_obj_open(j, "redis_delivered");
+	for (int t = 0; t < RR__COUNT; t++)
+		jb_u64(j, redis_rec_name(t), ro->st.delivered[t]);
+	jb_obj_close(j);
+	jb_u64(j, "redis_published", ro->st.published);
+	jb_u64(j, "redis_errors", ro->st.errors);
+	jb_u64(j, "redis_reconnects", ro->st.reconnects);
+	jb_u64(j, "redis_dropped", dropped);
+	jb_obj_open(j, "redis_dropped_by_type");
+	for (int t = 0; t < RR__COUNT; t++)
+		jb_u64(j, redis_rec_name(t), ro->st.dropped[t]);
+	jb_obj_close(j);
+	jb_u64(j, "redis_undelivered", undelivered);
+	jb_u64(j, "redis_resent", ro->st.resent);
+	jb_u64(j, "redis_batches", ro->st.batches);
+	jb_u64(j, "redis_batch_max", ro->st.batch_max);
+	jb_u64(j, "redis_queued", ro->st.queued_records);
+	jb_u64(j, "redis_queue_max", ro->st.queue_max);
+	jb_u64(j, "redis_queue_size", ro->cap);
+}
+
 static size_t stats_record(struct jbuf *j, const struct davy_config *cfg, const struct reader *r,
 			   const struct totals *t, struct ioc_live *live, struct alert_limit *limit,
-			   double elapsed)
+			   const struct redis_out *ro, double elapsed)
 {
 	char ts[RECORD_TIME_LEN];
 	record_time(ts, r->clock_us);
@@ -785,12 +836,17 @@ static size_t stats_record(struct jbuf *j, const struct davy_config *cfg, const 
 	jb_obj_close(j);
 	jb_obj_open(j, "drops");
 	jb_u64(j, "ring", 0);   /* replay waits instead of dropping */
-	jb_u64(j, "output", 0);
+	uint64_t odrop = 0;
+	for (int k = 0; ro && k < RR__COUNT; k++)
+		odrop += ro->st.dropped[k];
+	jb_u64(j, "output", odrop); /* Redis queue full in drop mode; replay waits */
 	jb_u64(j, "record_too_big", t->record_overflow);
 	jb_obj_close(j);
 	jb_obj_open(j, "output");
 	jb_u64(j, "records", t->records);
 	jb_u64(j, "flow_updates", t->updates);
+	if (ro)
+		redis_stats(j, ro);
 	jb_obj_close(j);
 	jb_u64(j, "workers", cfg->workers);
 	jb_obj_close(j);
@@ -841,17 +897,45 @@ int davy_run(const struct davy_config *cfg)
 	}
 
 	struct output o = { .path = cfg->out_path };
-	bool to_stdout = !cfg->out_path || strcmp(cfg->out_path, "-") == 0;
-	o.fp = to_stdout ? stdout : fopen(cfg->out_path, "w");
-	if (!o.fp) {
+	/* records go to -o; with --redis and no -o only to Redis */
+	bool to_file = cfg->out_path || !cfg->redis_on;
+	bool to_stdout = to_file && (!cfg->out_path || strcmp(cfg->out_path, "-") == 0);
+	o.fp = !to_file ? NULL : to_stdout ? stdout : fopen(cfg->out_path, "w");
+	if (to_file && !o.fp) {
 		fprintf(stderr, "davy: cannot open output '%s': %s\n", cfg->out_path, strerror(errno));
 		if (live)
 			ioc_live_free(live);
 		return DAVY_EXIT_FATAL;
 	}
-	char *obuf = malloc(1 << 20); /* freed after the stream is closed */
+	char *obuf = to_file ? malloc(1 << 20) : NULL; /* freed after the stream is closed */
 	if (obuf)
 		setvbuf(o.fp, obuf, _IOFBF, 1 << 20);
+
+	/* Redis: connected once now, so a wrong URL is reported at start; the
+	 * replay then waits for Redis (redis_out.h) */
+	struct redis_out ro_set, *ro = NULL;
+	_Atomic bool stop = false;
+	if (cfg->redis_on) {
+		/* Redis gone mid-write must be a write error (EPIPE: reconnect),
+		 * not the end of the process. Without --redis, SIGPIPE keeps its
+		 * default (davy ... | head ends davy quietly). */
+		signal(SIGPIPE, SIG_IGN);
+		struct redis_out_cfg rc = {
+			.url = cfg->redis, .maxlen = cfg->redis_maxlen,
+			.queue_bytes = cfg->redis_queue_bytes, .drop_when_full = cfg->redis_drop,
+			.timeout_s = cfg->redis_timeout_s, .sensor = cfg->sensor_name,
+			.quiet = false, .log = stderr,
+		};
+		snprintf(rc.prefix, sizeof(rc.prefix), "%s", cfg->redis_prefix);
+		if (redis_out_init(&ro_set, &rc, err, sizeof(err)) != 0) {
+			fprintf(stderr, "davy: %s\n", err);
+			return DAVY_EXIT_FATAL;
+		}
+		ro = &ro_set;
+		redis_out_connect_now(ro); /* a failure is reported once, then retried */
+	}
+	o.ro = ro;
+	o.stop = &stop;
 
 	struct alert_limit limit_tab, *limit = NULL;
 	if (cfg->alert_rate_limit) {
@@ -894,7 +978,7 @@ int davy_run(const struct davy_config *cfg)
 		}
 	}
 
-	struct reader r = { .cfg = cfg, .w = w, .n = n };
+	struct reader r = { .cfg = cfg, .w = w, .n = n, .stop = &stop };
 	if (ingest_init(&r.in, &cfg->defrag, cfg->report_carriers, err, sizeof(err)) != 0) {
 		fprintf(stderr, "davy: %s\n", err);
 		return DAVY_EXIT_FATAL;
@@ -919,7 +1003,7 @@ int davy_run(const struct davy_config *cfg)
 	if (live && ioc_live_start(live) != 0)
 		fprintf(stderr, "davy: cannot start the indicator reloader; feeds will not reload\n");
 
-	for (unsigned i = 0; i < cfg->nfiles; i++) {
+	for (unsigned i = 0; i < cfg->nfiles && !r.stopped; i++) {
 		const char *path = cfg->files[i];
 		pcap_t *pc = open_input(cfg, path, err, sizeof(err));
 		if (!pc) {
@@ -952,13 +1036,27 @@ int davy_run(const struct davy_config *cfg)
 	char sbuf[RECORD_MAX];
 	struct jbuf j;
 	jb_init(&j, sbuf, sizeof(sbuf));
-	size_t slen = stats_record(&j, cfg, &r, &t, live, limit, elapsed);
-	if (!o.werr && slen && fwrite(sbuf, 1, slen, o.fp) != slen)
-		o.werr = errno ? errno : EIO;
-	if (fflush(o.fp) != 0 && !o.werr)
-		o.werr = errno ? errno : EIO;
-	if (!to_stdout && fclose(o.fp) != 0 && !o.werr)
-		o.werr = errno ? errno : EIO;
+	/* Redis: what is queued is delivered before the stats record is made,
+	 * so its redis_* counters cover every other record */
+	if (ro)
+		redis_out_drain(ro);
+	size_t slen = stats_record(&j, cfg, &r, &t, live, limit, ro, elapsed);
+	if (ro && slen && redis_out_push(ro, sbuf, slen) == RP_FULL)
+		fprintf(stderr, "davy: redis: no room for the stats record\n"); /* cannot happen: drained */
+	if (ro && redis_out_drain(ro) != 0) {
+		redis_out_report(ro, stderr);
+		status = DAVY_EXIT_FATAL;
+	}
+	if (r.stopped)
+		fprintf(stderr, "davy: reading stopped early because records could not be delivered to Redis\n");
+	if (o.fp) {
+		if (!o.werr && slen && fwrite(sbuf, 1, slen, o.fp) != slen)
+			o.werr = errno ? errno : EIO;
+		if (fflush(o.fp) != 0 && !o.werr)
+			o.werr = errno ? errno : EIO;
+		if (!to_stdout && fclose(o.fp) != 0 && !o.werr)
+			o.werr = errno ? errno : EIO;
+	}
 	if (o.werr) {
 		fprintf(stderr, "davy: writing records to '%s' failed: %s\n",
 			to_stdout ? "standard output" : cfg->out_path, strerror(o.werr));
@@ -986,10 +1084,12 @@ int davy_run(const struct davy_config *cfg)
 		ioc_live_free(live);
 	if (limit)
 		alert_limit_free(limit);
+	if (ro)
+		redis_out_free(ro);
 	/* SIGHUP stays blocked: one arriving now, as the run ends, must not end
 	 * the process with the default action (it was meant as a reload) */
 	if (!to_stdout)
-		free(obuf); /* stdout keeps its buffer until exit */
+		free(obuf); /* stdout keeps its buffer until exit; NULL without a file */
 	if (status == DAVY_EXIT_OK && r.files_damaged)
 		status = DAVY_EXIT_DAMAGED;
 	return status;
