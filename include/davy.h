@@ -74,6 +74,16 @@ void davy_config_default(struct davy_config *cfg);
  * (0 after --help/--version, DAVY_EXIT_FATAL with a message on stderr). */
 int davy_cli_parse(struct davy_config *cfg, int argc, char **argv);
 
+/* An unsigned number in [min, max] (with `suffix`, K/M/G multiply by
+ * 2^10/2^20/2^30) for option opt. Returns 0, or -1 after a message
+ * "PROG: option OPT: ..." on stderr. Shared by the sensor and the correlator. */
+int davy_parse_u64(const char *prog, const char *opt, const char *s, uint64_t min,
+		   uint64_t max, bool suffix, uint64_t *out);
+
+/* A name (a key prefix, a group): 1 to max printable characters without
+ * spaces. Returns 0, or -1 after a message naming PROG and OPT. */
+int davy_check_name(const char *prog, const char *opt, const char *s, size_t max);
+
 /* Replays the configured files. Returns an exit status. */
 int davy_run(const struct davy_config *cfg);
 

@@ -1,4 +1,5 @@
 /* cli.c - command-line options into a struct davy_config. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -208,8 +209,12 @@ static int set_redis_url(struct davy_config *cfg, const char *what, const char *
 	return 0;
 }
 
+/* The sensor's own messages start "davy: ". */
 static int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, bool suffix,
-		     uint64_t *out);
+		     uint64_t *out)
+{
+	return davy_parse_u64("davy", opt, s, min, max, suffix, out);
+}
 
 /* A comma-separated list of 1 to DAVY_MAX_PORTS ports, or '' for none. */
 static int parse_ports(const char *opt, const char *s, uint16_t *ports, uint8_t *n)
@@ -239,10 +244,8 @@ bad:
 	return -1;
 }
 
-/* Parses an unsigned number with an optional K/M/G suffix (when `suffix`);
- * names the option in the message on failure. */
-static int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, bool suffix,
-		     uint64_t *out)
+int davy_parse_u64(const char *prog, const char *opt, const char *s, uint64_t min,
+		   uint64_t max, bool suffix, uint64_t *out)
 {
 	char *end;
 	errno = 0;
@@ -264,9 +267,21 @@ static int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
 	*out = v;
 	return 0;
 bad:
-	fprintf(stderr, "davy: option %s: '%s' is not a number from %" PRIu64 " to %" PRIu64 "%s\n",
-		opt, s, min, max, suffix ? " (K, M, G suffixes allowed)" : "");
+	fprintf(stderr, "%s: option %s: '%s' is not a number from %" PRIu64 " to %" PRIu64 "%s\n",
+		prog, opt, s, min, max, suffix ? " (K, M, G suffixes allowed)" : "");
 	return -1;
+}
+
+int davy_check_name(const char *prog, const char *opt, const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	bool ok = n > 0 && n <= max;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = isgraph((unsigned char)s[i]);
+	if (!ok)
+		fprintf(stderr, "%s: option %s: '%s' must be 1 to %zu printable characters "
+			"without spaces\n", prog, opt, s, max);
+	return ok ? 0 : -1;
 }
 
 static int parse_timeout(struct davy_config *cfg, const char *s)
@@ -454,17 +469,12 @@ int davy_cli_parse(struct davy_config *cfg, int argc, char **argv)
 			if (set_redis_url(cfg, "option --redis", optarg) != 0)
 				return DAVY_EXIT_FATAL;
 			break;
-		case OPT_REDIS_PREFIX: {
-			size_t pl = strlen(optarg);
-			if (pl == 0 || pl >= sizeof(cfg->redis_prefix) ||
-			    strcspn(optarg, " \t\r\n") != pl) {
-				fprintf(stderr, "davy: option --redis-prefix: '%s' must be 1 to %zu "
-					"characters without spaces\n", optarg, sizeof(cfg->redis_prefix) - 1);
+		case OPT_REDIS_PREFIX:
+			if (davy_check_name("davy", "--redis-prefix", optarg,
+					    sizeof(cfg->redis_prefix) - 1) != 0)
 				return DAVY_EXIT_FATAL;
-			}
-			memcpy(cfg->redis_prefix, optarg, pl + 1);
+			snprintf(cfg->redis_prefix, sizeof(cfg->redis_prefix), "%s", optarg);
 			break;
-		}
 		case OPT_REDIS_MAXLEN:
 			if (parse_u64("--redis-maxlen", optarg, 0, 1ULL << 40, false, &v))
 				return DAVY_EXIT_FATAL;

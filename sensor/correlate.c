@@ -19,6 +19,7 @@
 #include <json-c/json.h>
 
 #include "correlate.h"
+#include "davy.h"
 #include "redis_conn.h"
 
 #define CORR_EXIT_OK 0
@@ -528,39 +529,27 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+#define CORR_PROG "davy correlate"
+
 /* A decimal number in [min, max] into out (as text, for the script).
  * Returns 0, or -1 with a message naming the option. */
 static int parse_num(const char *opt, const char *s, uint64_t min, uint64_t max, char *out,
 		     size_t cap, uint64_t *val)
 {
-	char *end;
-	errno = 0;
-	unsigned long long v = *s && *s != '-' ? strtoull(s, &end, 10) : 0;
-	if (!*s || *s == '-' || errno || *end || v < min || v > max) {
-		fprintf(stderr, "davy correlate: option %s: '%s' is not a number from %" PRIu64
-			" to %" PRIu64 "\n", opt, s, min, max);
+	uint64_t v;
+	if (davy_parse_u64(CORR_PROG, opt, s, min, max, false, &v) != 0)
 		return -1;
-	}
-	snprintf(out, cap, "%llu", v);
+	snprintf(out, cap, "%" PRIu64, v);
 	if (val)
 		*val = v;
 	return 0;
 }
 
-/* A name for the streams' keys or the group: printable, no spaces. */
 static int check_name(const char *opt, const char *s, size_t max)
 {
-	size_t n = strlen(s);
-	bool ok = n > 0 && n <= max;
-	for (size_t i = 0; ok && i < n; i++)
-		ok = isgraph((unsigned char)s[i]);
-	if (!ok)
-		fprintf(stderr, "davy correlate: option %s: '%s' must be 1 to %zu printable "
-			"characters without spaces\n", opt, s, max);
-	return ok ? 0 : -1;
+	return davy_check_name(CORR_PROG, opt, s, max);
 }
 
-/* Returns -1 when the correlator should run, else the exit status. */
 static int parse_args(struct corr_cfg *cfg, int argc, char **argv)
 {
 	const char *url = NULL, *url_from = "--redis";
