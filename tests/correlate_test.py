@@ -324,6 +324,18 @@ def test_rules_built(t, ctx):
                 "one source reaching three pools: one campaign (pools)", f"{out} {err}")
         rc, out, err = run("pools2", recs[:2])
         t.check(rc == 0 and out == [], "one source reaching two pools: none", f"{out} {err}")
+        # one flow named twice (the feed's domain in the indicator alert, the
+        # DNS-linked name in the Stratum alert) is one pool: two pools, none
+        ioc = {"indicator": "moneroocean.stream", "type": "domain", "matched": "dns_linked"}
+        recs = [alert(T0, "10.244.9.8", "192.0.2.50", 3333, sid=4960102, ioc=ioc,
+                      dns="gulf.moneroocean.stream"),
+                alert(T0, "10.244.9.8", "192.0.2.50", 3333, dns="gulf.moneroocean.stream",
+                      stratum=cn("4%s" % ("C" * 94), None)),
+                alert(T0 + 1, "10.244.9.8", "192.0.2.51", 3333, dns="p9.pool.test",
+                      stratum=cn("4%s" % ("D" * 94), None), sport=40001)]
+        rc, out, err = run("pools3", recs)
+        t.check(rc == 0 and out == [], "one flow's two pool names count as one pool: two pools, "
+                "no campaign", f"{out} {err}")
 
         # growth: a fourth source later makes exactly one update
         recs = [alert(T0 + 10 * i, "10.244.5.%d" % i, POOL_IP, 3333, dns=POOL,
