@@ -19,6 +19,7 @@
 #include "classify.h"
 #include "flow.h"
 #include "jbuf.h"
+#include "record.h"
 
 enum alert_sig {
 	SIG_STRATUM_CLIENT = 0, /* a recognised Stratum client message */
@@ -91,6 +92,6 @@ bool alert_due_add(struct flow *f, struct alert_due *due, enum alert_sig s, int 
  * ts_us; for an indicator signature, the `ioc` object from due->ioc[s]. */
 size_t record_alert(struct jbuf *j, const struct classifier *c, const struct flow *f,
 		    enum alert_sig s, const struct alert_due *due, uint64_t ts_us,
-		    const char *sensor);
+		    const struct record_ctx *rc);
 
 #endif

@@ -55,6 +55,8 @@ struct davy_config {
 	uint64_t alert_rate_window_us;     /* --alert-rate-limit N/SEC */
 	uint64_t alert_rate_sources;       /* --alert-rate-sources */
 	uint64_t dns_cache_entries;        /* --dns-cache-size: per worker replica; 0 off */
+	const char *geoip_path;            /* --geoip: City/Country MMDB; NULL none */
+	const char *asn_path;              /* --asn: ASN MMDB; NULL none */
 	uint32_t dns_min_ttl;              /* --dns-min-ttl */
 	bool redis_on;                     /* --redis URL or $DAVY_REDIS_URL */
 	struct redis_url redis;

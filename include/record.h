@@ -15,6 +15,7 @@
 #include "classify.h"
 #include "decode.h"
 #include "flow.h"
+#include "geo.h"
 #include "jbuf.h"
 
 #define RECORD_MAX 16384 /* bytes one record may take; bigger is counted and dropped */
@@ -32,11 +33,23 @@ uint64_t record_flow_id(const struct flow *f);
  * record about a flow. */
 void record_flow_header(struct jbuf *j, const struct flow *f);
 
+/* What every record about a flow carries besides the flow itself: the
+ * sensor's name, and what enrichment knows of its endpoints (record
+ * orientation: 0 src, 1 dest; `found` false: nothing). */
+struct record_ctx {
+	const char *sensor;
+	struct geo_info geo[2];
+};
+
+/* The end of every record about a flow: `geo` (when an endpoint has
+ * something) and `sensor`. */
+void record_trailer(struct jbuf *j, const struct record_ctx *rc);
+
 /* A complete `event_type: flow` record: for a flow that ended with reason
  * `why`, or (update true) for a flow still open, whose record then says
  * reason "update" and carries the time of its last packet as timestamp. */
 size_t record_flow(struct jbuf *j, const struct classifier *c, const struct flow *f,
-		   enum flow_reason why, bool update, const char *sensor);
+		   enum flow_reason why, bool update, const struct record_ctx *rc);
 
 /* app_proto: "stratum" once the Stratum parser recognised a dialect, else
  * nDPI's (omitted when nDPI has nothing better than a port guess). */

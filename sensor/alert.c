@@ -75,7 +75,7 @@ static void meta(struct jbuf *j, const char *key, const char *val)
 
 size_t record_alert(struct jbuf *j, const struct classifier *c, const struct flow *f,
 		    enum alert_sig s, const struct alert_due *due, uint64_t ts_us,
-		    const char *sensor)
+		    const struct record_ctx *rc)
 {
 	const struct signature *sg = alert_signature(s);
 	int dir = due->dir[s];
@@ -122,8 +122,6 @@ size_t record_alert(struct jbuf *j, const struct classifier *c, const struct flo
 	if (f->stratum && f->stratum->info.dialect != STRATUM_NONE)
 		record_stratum(j, &f->stratum->info);
 	record_flow_summary(j, f);
-	jb_obj_open(j, "sensor");
-	jb_str(j, "name", sensor);
-	jb_obj_close(j);
+	record_trailer(j, rc);
 	return jb_finish(j);
 }

@@ -102,6 +102,12 @@ static const char usage[] =
 "                           only on SIGHUP). SIGHUP always reloads; a failed\n"
 "                           reload keeps the previous indicators\n"
 "\n"
+"Enrichment (see docs/records.md, \"geo\"):\n"
+"      --geoip PATH         a GeoLite2/GeoIP2 City or Country database, or any\n"
+"                           MMDB of that layout (DB-IP lite): public endpoints\n"
+"                           get geo.src/geo.dest country and city\n"
+"      --asn PATH           a GeoLite2-ASN layout database: asn and as_org\n"
+"\n"
 "DNS linkage (a connection to an address a DNS answer named carries the name):\n"
 "      --dns-cache-size N   addresses remembered (default 8192; each worker keeps\n"
 "                           a replica of about 540 bytes per entry); 0 turns\n"
@@ -124,7 +130,7 @@ enum {
 	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_VXLAN, OPT_GENEVE, OPT_GRE_UDP, OPT_TUN_DEPTH,
 	OPT_CARRIERS, OPT_DF_MAX, OPT_DF_TIMEOUT, OPT_FLOW_UPDATE, OPT_STRATUM_FLOWS,
 	OPT_REASM_MEM, OPT_DNS_CACHE, OPT_DNS_MIN_TTL, OPT_IOCS, OPT_NO_IOCS, OPT_IOCS_CHECK, OPT_ALERT_RATE, OPT_ALERT_RATE_SOURCES,
-	OPT_REDIS, OPT_REDIS_PREFIX, OPT_REDIS_MAXLEN, OPT_REDIS_QUEUE, OPT_REDIS_FULL, OPT_REDIS_TIMEOUT,
+	OPT_GEOIP, OPT_ASN, OPT_REDIS, OPT_REDIS_PREFIX, OPT_REDIS_MAXLEN, OPT_REDIS_QUEUE, OPT_REDIS_FULL, OPT_REDIS_TIMEOUT,
 };
 
 static const struct option longopts[] = {
@@ -153,6 +159,8 @@ static const struct option longopts[] = {
 	{ "alert-rate-sources", required_argument, NULL, OPT_ALERT_RATE_SOURCES },
 	{ "dns-cache-size", required_argument, NULL, OPT_DNS_CACHE },
 	{ "dns-min-ttl", required_argument, NULL, OPT_DNS_MIN_TTL },
+	{ "geoip", required_argument, NULL, OPT_GEOIP },
+	{ "asn", required_argument, NULL, OPT_ASN },
 	{ "redis", required_argument, NULL, OPT_REDIS },
 	{ "redis-prefix", required_argument, NULL, OPT_REDIS_PREFIX },
 	{ "redis-maxlen", required_argument, NULL, OPT_REDIS_MAXLEN },
@@ -464,6 +472,12 @@ int davy_cli_parse(struct davy_config *cfg, int argc, char **argv)
 			if (parse_u64("--dns-min-ttl", optarg, 0, 86400, false, &v))
 				return DAVY_EXIT_FATAL;
 			cfg->dns_min_ttl = (uint32_t)v;
+			break;
+		case OPT_GEOIP:
+			cfg->geoip_path = optarg;
+			break;
+		case OPT_ASN:
+			cfg->asn_path = optarg;
 			break;
 		case OPT_REDIS:
 			if (set_redis_url(cfg, "option --redis", optarg) != 0)

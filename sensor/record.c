@@ -208,8 +208,37 @@ void record_flow_summary(struct jbuf *j, const struct flow *f)
 	jb_obj_close(j);
 }
 
+static void geo_object(struct jbuf *j, const char *key, const struct geo_info *g)
+{
+	jb_obj_open(j, key);
+	if (g->country[0])
+		jb_str(j, "country", g->country);
+	if (g->city[0])
+		jb_str(j, "city", g->city);
+	if (g->asn)
+		jb_u64(j, "asn", g->asn);
+	if (g->as_org[0])
+		jb_str(j, "as_org", g->as_org);
+	jb_obj_close(j);
+}
+
+void record_trailer(struct jbuf *j, const struct record_ctx *rc)
+{
+	if (rc->geo[0].found || rc->geo[1].found) {
+		jb_obj_open(j, "geo");
+		if (rc->geo[0].found)
+			geo_object(j, "src", &rc->geo[0]);
+		if (rc->geo[1].found)
+			geo_object(j, "dest", &rc->geo[1]);
+		jb_obj_close(j);
+	}
+	jb_obj_open(j, "sensor");
+	jb_str(j, "name", rc->sensor);
+	jb_obj_close(j);
+}
+
 size_t record_flow(struct jbuf *j, const struct classifier *c, const struct flow *f,
-		   enum flow_reason why, bool update, const char *sensor)
+		   enum flow_reason why, bool update, const struct record_ctx *rc)
 {
 	char ts[RECORD_TIME_LEN], te[RECORD_TIME_LEN];
 	const struct classify *cl = &f->cls;
@@ -281,8 +310,6 @@ size_t record_flow(struct jbuf *j, const struct classifier *c, const struct flow
 	if (f->stratum && f->stratum->info.dialect != STRATUM_NONE)
 		record_stratum(j, &f->stratum->info);
 
-	jb_obj_open(j, "sensor");
-	jb_str(j, "name", sensor);
-	jb_obj_close(j);
+	record_trailer(j, rc);
 	return jb_finish(j);
 }

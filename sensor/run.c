@@ -27,6 +27,7 @@
 #include "counters.h"
 #include "davy.h"
 #include "dnslink.h"
+#include "geo.h"
 #include "ioc_live.h"
 #include "ioc_match.h"
 #include "ingest.h"
@@ -67,6 +68,8 @@ struct worker {
 	const struct ioc_set *iocs; /* live's set, as of the last quiescent state */
 	struct ioc_match_stats iocst;
 	struct alert_limit *limit; /* shared by all workers; NULL: no limit */
+	const struct geo_dbs *geo; /* shared, read-only; NULL: no --geoip/--asn */
+	struct geo_cache geoc;     /* this worker's lookups */
 	pthread_t th;
 	uint64_t records;
 	uint64_t alerts[SIG__COUNT];
@@ -138,9 +141,27 @@ static void worker_commit(struct worker *w, struct mq_msg *m, size_t len)
 	w->records++;
 }
 
+/* The sensor name and the flow's endpoints' enrichment, for its records:
+ * looked up when a record is written, through the worker's cache. */
+static void worker_ctx(struct worker *w, const struct flow *f, struct record_ctx *rc)
+{
+	rc->sensor = w->cfg->sensor_name;
+	for (int side = 0; side < 2; side++) {
+		const struct geo_info *g =
+			geo_lookup(&w->geoc, w->geo, f->key.ipver,
+				   f->key.addr[side == 0 ? f->src_side : !f->src_side]);
+		if (g)
+			rc->geo[side] = *g; /* a copy: the other lookup may reuse the slot */
+		else
+			rc->geo[side].found = false;
+	}
+}
+
 static void worker_alerts(struct worker *w, struct flow *f, const struct alert_due *due,
 			  uint64_t ts_us)
 {
+	struct record_ctx rc;
+	bool have_rc = false;
 	for (int s = 0; s < SIG__COUNT; s++) {
 		if (!(due->sigs & (1u << s)))
 			continue;
@@ -148,11 +169,14 @@ static void worker_alerts(struct worker *w, struct flow *f, const struct alert_d
 			w->rate_limited[s]++;
 			continue;
 		}
+		if (!have_rc) {
+			worker_ctx(w, f, &rc);
+			have_rc = true;
+		}
 		struct mq_msg *m = worker_reserve(w);
 		struct jbuf j;
 		jb_init(&j, (char *)m->data, RECORD_MAX);
-		worker_commit(w, m, record_alert(&j, &w->cls, f, (enum alert_sig)s, due, ts_us,
-						 w->cfg->sensor_name));
+		worker_commit(w, m, record_alert(&j, &w->cls, f, (enum alert_sig)s, due, ts_us, &rc));
 		w->alerts[s]++;
 	}
 }
@@ -186,10 +210,12 @@ static void worker_emit_flow(void *ctx, struct flow *f, enum flow_reason why)
 			worker_alerts(w, f, &due, f->last_us);
 	}
 	worker_iocs(w, f, f->last_us);
+	struct record_ctx rc;
+	worker_ctx(w, f, &rc);
 	struct mq_msg *m = worker_reserve(w);
 	struct jbuf j;
 	jb_init(&j, (char *)m->data, RECORD_MAX);
-	size_t len = record_flow(&j, &w->cls, f, why, false, w->cfg->sensor_name);
+	size_t len = record_flow(&j, &w->cls, f, why, false, &rc);
 	stratum_flow_end(&w->stratum, f);
 	worker_commit(w, m, len);
 }
@@ -197,10 +223,12 @@ static void worker_emit_flow(void *ctx, struct flow *f, enum flow_reason why)
 /* A periodic record of a flow still open (--flow-update-interval). */
 static void worker_update_flow(struct worker *w, struct flow *f)
 {
+	struct record_ctx rc;
+	worker_ctx(w, f, &rc);
 	struct mq_msg *m = worker_reserve(w);
 	struct jbuf j;
 	jb_init(&j, (char *)m->data, RECORD_MAX);
-	worker_commit(w, m, record_flow(&j, &w->cls, f, FLOW_END_TIMEOUT, true, w->cfg->sensor_name));
+	worker_commit(w, m, record_flow(&j, &w->cls, f, FLOW_END_TIMEOUT, true, &rc));
 	w->updates++;
 }
 
@@ -616,6 +644,7 @@ struct totals {
 	struct reasm_stats rs;
 	struct dnscache_stats dc;
 	struct ioc_match_stats im;
+	struct geo_stats geo;
 	uint64_t alerts[SIG__COUNT];
 	uint64_t rate_limited[SIG__COUNT];
 	uint64_t records, updates, record_overflow, in_waits, out_waits;
@@ -632,6 +661,7 @@ static void sum_workers(const struct worker *w, unsigned n, struct totals *t)
 		counters_add(&t->rs, &w[i].stratum.pool.st, sizeof(t->rs));
 		counters_add(&t->dc, &w[i].dns.st, sizeof(t->dc));
 		counters_add(&t->im, &w[i].iocst, sizeof(t->im));
+		counters_add(&t->geo, &w[i].geoc.st, sizeof(t->geo));
 		counters_add(t->alerts, w[i].alerts, sizeof(t->alerts));
 		counters_add(t->rate_limited, w[i].rate_limited, sizeof(t->rate_limited));
 		t->updates += w[i].updates;
@@ -830,6 +860,16 @@ static size_t stats_record(struct jbuf *j, const struct davy_config *cfg, const 
 	jb_u64(j, "rate_window", cfg->alert_rate_window_us / 1000000);
 	jb_u64(j, "rate_table_full", limit ? atomic_load(&limit->table_full) : 0);
 	jb_obj_close(j);
+	if (cfg->geoip_path || cfg->asn_path) {
+		jb_obj_open(j, "geo");
+		jb_u64(j, "lookups", t->geo.lookups);
+		jb_u64(j, "cache_hits", t->geo.cache_hits);
+		jb_u64(j, "not_found", t->geo.not_found);
+		jb_u64(j, "skipped", t->geo.skipped);
+		jb_u64(j, "errors", t->geo.errors);
+		jb_u64(j, "cache_size", GEO_CACHE_SLOTS); /* per worker */
+		jb_obj_close(j);
+	}
 	jb_obj_open(j, "queues");
 	jb_u64(j, "worker_full_waits", t->in_waits);
 	jb_u64(j, "output_full_waits", t->out_waits);
@@ -937,6 +977,16 @@ int davy_run(const struct davy_config *cfg)
 	o.ro = ro;
 	o.stop = &stop;
 
+	/* MaxMind databases: a file that does not open is a start-up error */
+	struct geo_dbs geo_set, *geo = NULL;
+	if (cfg->geoip_path || cfg->asn_path) {
+		if (geo_open(&geo_set, cfg->geoip_path, cfg->asn_path, err, sizeof(err)) != 0) {
+			fprintf(stderr, "davy: %s\n", err);
+			return DAVY_EXIT_FATAL;
+		}
+		geo = &geo_set;
+	}
+
 	struct alert_limit limit_tab, *limit = NULL;
 	if (cfg->alert_rate_limit) {
 		if (alert_limit_init(&limit_tab, cfg->alert_rate_limit, cfg->alert_rate_window_us,
@@ -960,6 +1010,7 @@ int davy_run(const struct davy_config *cfg)
 		w[i].cfg = cfg;
 		w[i].live = live;
 		w[i].limit = limit;
+		w[i].geo = geo;
 		if (mq_init(&w[i].in, cfg->ring_bytes, (unsigned)(cfg->ring_bytes / 256)) != 0 ||
 		    mq_init(&w[i].out, OUT_QUEUE_BYTES, 4096) != 0) {
 			fprintf(stderr, "davy: cannot allocate queues for worker %u\n", i);
@@ -972,7 +1023,8 @@ int davy_run(const struct davy_config *cfg)
 				       cfg->reasm_bytes / n, err, sizeof(err)) != 0 ||
 		    flow_table_init(&w[i].flows, per_worker, &cfg->timeouts, worker_emit_flow, &w[i],
 				    err, sizeof(err)) != 0 ||
-		    classifier_init(&w[i].cls, cfg->ndpi_max_pkts, err, sizeof(err)) != 0) {
+		    classifier_init(&w[i].cls, cfg->ndpi_max_pkts, err, sizeof(err)) != 0 ||
+		    (geo && geo_cache_init(&w[i].geoc, err, sizeof(err)) != 0)) {
 			fprintf(stderr, "davy: worker %u: %s\n", i, err);
 			return DAVY_EXIT_FATAL;
 		}
@@ -1072,6 +1124,7 @@ int davy_run(const struct davy_config *cfg)
 
 	for (unsigned i = 0; i < n; i++) {
 		classifier_free(&w[i].cls);
+		geo_cache_free(&w[i].geoc);
 		stratum_flows_free(&w[i].stratum);
 		dnscache_free(&w[i].dns);
 		flow_table_free(&w[i].flows);
@@ -1086,6 +1139,8 @@ int davy_run(const struct davy_config *cfg)
 		alert_limit_free(limit);
 	if (ro)
 		redis_out_free(ro);
+	if (geo)
+		geo_close(geo);
 	/* SIGHUP stays blocked: one arriving now, as the run ends, must not end
 	 * the process with the default action (it was meant as a reload) */
 	if (!to_stdout)

@@ -133,6 +133,7 @@ static void write_records(struct rd *r, const struct flow *f, const struct alert
 			  int why)
 {
 	static char buf[RECORD_MAX];
+	static const struct record_ctx rc = { .sensor = "fuzz" };
 	struct jbuf j;
 	for (int s = 0; s < SIG__COUNT; s++) {
 		if (!(due->sigs & (1u << s)))
@@ -142,14 +143,14 @@ static void write_records(struct rd *r, const struct flow *f, const struct alert
 			abort();
 		}
 		jb_init(&j, buf, sizeof(buf));
-		size_t n = record_alert(&j, r->cls, f, (enum alert_sig)s, due, f->last_us, "fuzz");
+		size_t n = record_alert(&j, r->cls, f, (enum alert_sig)s, due, f->last_us, &rc);
 		if (n == 0 || buf[n - 1] != '\n')
 			abort();
 	}
 	if (why < 0)
 		return;
 	jb_init(&j, buf, sizeof(buf));
-	size_t n = record_flow(&j, r->cls, f, (enum flow_reason)why, false, "fuzz");
+	size_t n = record_flow(&j, r->cls, f, (enum flow_reason)why, false, &rc);
 	if (n == 0 || buf[n - 1] != '\n')
 		abort();
 }
