@@ -241,16 +241,20 @@ static struct rq_ent *ent_at(struct redis_out *ro, size_t off)
 	return (struct rq_ent *)(void *)(ro->ring + off);
 }
 
-/* The oldest entry, skipping a wrap marker; NULL when empty. */
+/* Where the entry expected at off is: at 0 when off holds a wrap marker
+ * or too little room for a header (the end's remainder is not used). */
+static size_t ent_off(struct redis_out *ro, size_t off)
+{
+	return ro->cap - off < sizeof(struct rq_ent) || ent_at(ro, off)->len == RQ_WRAP ? 0 : off;
+}
+
+/* The oldest entry (*off: the tail, moved past a wrap); NULL when empty. */
 static struct rq_ent *q_first(struct redis_out *ro, size_t *off)
 {
 	if (ro->nrec == 0)
 		return NULL;
-	size_t t = *off;
-	if (ro->cap - t < sizeof(struct rq_ent) || ent_at(ro, t)->len == RQ_WRAP)
-		t = 0;
-	*off = t;
-	return ent_at(ro, t);
+	*off = ent_off(ro, *off);
+	return ent_at(ro, *off);
 }
 
 /* Where an entry of size sz goes, or SIZE_MAX when there is no room. */
@@ -510,9 +514,7 @@ static char *format_ent(const struct redis_out *ro, char *o, const struct rq_ent
 /* The entry at *off (following a wrap marker), and *off moved past it. */
 static struct rq_ent *ent_next(struct redis_out *ro, size_t *off)
 {
-	size_t t = *off;
-	if (ro->cap - t < sizeof(struct rq_ent) || ent_at(ro, t)->len == RQ_WRAP)
-		t = 0;
+	size_t t = ent_off(ro, *off);
 	struct rq_ent *e = ent_at(ro, t);
 	*off = t + ent_size(e->len);
 	return e;

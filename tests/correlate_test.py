@@ -38,12 +38,11 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from davytest import ROOT, Tally, run_davy, schema_errors, schema_validator  # noqa: E402
-from redistest import RedisServer, Resp, free_port, xrange_all  # noqa: E402
+from redistest import RedisServer, free_port, xrange_all  # noqa: E402
 
 P = lambda name: os.path.join(ROOT, "pcaps", name)  # noqa: E731
 CORPUS = os.path.normpath(os.path.join(ROOT, "..", "shared", "corpus", "ndpi"))

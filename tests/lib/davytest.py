@@ -31,6 +31,21 @@ class Tally:
         self.skipped += 1
         print(f"SKIP {self.suite}: {what}: {why}", flush=True)
 
+    def run_parts(self, parts):
+        """Runs (name, function) parts in order: an exception in one is one
+        failure naming it (with its traceback), not the end of the suite;
+        prints each part's time."""
+        import time
+        import traceback
+        for name, fn in parts:
+            t0 = time.time()
+            try:
+                fn()
+            except Exception as e:
+                traceback.print_exc()
+                self.check(False, f"{name}: raised {type(e).__name__}: {e}")
+            print(f"{self.suite}: {name} took {time.time() - t0:.1f} s", flush=True)
+
     def finish(self):
         line = f"{self.suite}: {self.passed} passed, {self.failed} failed"
         if self.skipped:
