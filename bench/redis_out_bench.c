@@ -94,9 +94,7 @@ int main(int argc, char **argv)
 	}
 	int rc = redis_out_drain(&ro);
 	double dt = now_s() - t0;
-	uint64_t got = 0;
-	for (int t = 0; t < RR__COUNT; t++)
-		got += ro.st.delivered[t];
+	uint64_t got = redis_total(ro.st.delivered);
 	printf("redis_out_bench: records=%" PRIu64 " seconds=%.3f records_per_s=%.0f batches=%" PRIu64
 	       " batch_max=%" PRIu64 " avg_bytes=%zu errors=%" PRIu64 "\n",
 	       got, dt, dt > 0 ? (double)got / dt : 0.0, ro.st.batches, ro.st.batch_max, total / n,

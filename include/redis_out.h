@@ -154,6 +154,15 @@ static inline bool redis_out_gave_up(const struct redis_out *ro) { return ro->ga
 /* After a drain that failed: one message naming what was not delivered. */
 void redis_out_report(const struct redis_out *ro, FILE *fp);
 
+/* A counter of struct redis_out_stats over all record types. */
+static inline uint64_t redis_total(const uint64_t n[RR__COUNT])
+{
+	uint64_t sum = 0;
+	for (int t = 0; t < RR__COUNT; t++)
+		sum += n[t];
+	return sum;
+}
+
 /* The stream key's suffix for a record type ("flow", ...). */
 const char *redis_rec_name(enum redis_rec t);
 

@@ -704,17 +704,12 @@ int redis_out_drain(struct redis_out *ro)
 			nanosleep(&ts, NULL);
 		}
 	}
-	uint64_t und = 0;
-	for (int t = 0; t < RR__COUNT; t++)
-		und += ro->st.undelivered[t];
-	return und ? -1 : 0;
+	return redis_total(ro->st.undelivered) ? -1 : 0;
 }
 
 void redis_out_report(const struct redis_out *ro, FILE *fp)
 {
-	uint64_t n = 0;
-	for (int t = 0; t < RR__COUNT; t++)
-		n += ro->st.undelivered[t];
+	uint64_t n = redis_total(ro->st.undelivered);
 	if (!n)
 		return;
 	fprintf(fp,

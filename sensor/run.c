@@ -684,28 +684,25 @@ static void by_signature(struct jbuf *j, const char *name, const uint64_t n[SIG_
 	jb_obj_close(j);
 }
 
-/* The Redis output's counters (stats.output.redis_*), by record type where
- * a type matters. */
+/* An object of Redis output counters keyed by record type. */
+static void by_type(struct jbuf *j, const char *name, const uint64_t n[RR__COUNT])
+{
+	jb_obj_open(j, name);
+	for (int t = 0; t < RR__COUNT; t++)
+		jb_u64(j, redis_rec_name(t), n[t]);
+	jb_obj_close(j);
+}
+
+/* The Redis output's counters (stats.output.redis_*). */
 static void redis_stats(struct jbuf *j, const struct redis_out *ro)
 {
-	uint64_t dropped = 0, undelivered = 0;
-	for (int t = 0; t < RR__COUNT; t++) {
-		dropped += ro->st.dropped[t];
-		undelivered += ro->st.undelivered[t];
-	}
-	jb_obj_open(j, "redis_delivered");
-	for (int t = 0; t < RR__COUNT; t++)
-		jb_u64(j, redis_rec_name(t), ro->st.delivered[t]);
-	jb_obj_close(j);
+	by_type(j, "redis_delivered", ro->st.delivered);
 	jb_u64(j, "redis_published", ro->st.published);
 	jb_u64(j, "redis_errors", ro->st.errors);
 	jb_u64(j, "redis_reconnects", ro->st.reconnects);
-	jb_u64(j, "redis_dropped", dropped);
-	jb_obj_open(j, "redis_dropped_by_type");
-	for (int t = 0; t < RR__COUNT; t++)
-		jb_u64(j, redis_rec_name(t), ro->st.dropped[t]);
-	jb_obj_close(j);
-	jb_u64(j, "redis_undelivered", undelivered);
+	jb_u64(j, "redis_dropped", redis_total(ro->st.dropped));
+	by_type(j, "redis_dropped_by_type", ro->st.dropped);
+	jb_u64(j, "redis_undelivered", redis_total(ro->st.undelivered));
 	jb_u64(j, "redis_resent", ro->st.resent);
 	jb_u64(j, "redis_batches", ro->st.batches);
 	jb_u64(j, "redis_batch_max", ro->st.batch_max);
@@ -876,10 +873,8 @@ static size_t stats_record(struct jbuf *j, const struct davy_config *cfg, const 
 	jb_obj_close(j);
 	jb_obj_open(j, "drops");
 	jb_u64(j, "ring", 0);   /* replay waits instead of dropping */
-	uint64_t odrop = 0;
-	for (int k = 0; ro && k < RR__COUNT; k++)
-		odrop += ro->st.dropped[k];
-	jb_u64(j, "output", odrop); /* Redis queue full in drop mode; replay waits */
+	/* the Redis queue full in drop mode; replay waits */
+	jb_u64(j, "output", ro ? redis_total(ro->st.dropped) : 0);
 	jb_u64(j, "record_too_big", t->record_overflow);
 	jb_obj_close(j);
 	jb_obj_open(j, "output");

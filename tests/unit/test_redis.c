@@ -531,6 +531,15 @@ static void out_cfg(struct redis_out_cfg *cfg, bool drop, uint32_t timeout_s, FI
 	cfg->log = log;
 }
 
+/* out_cfg() and redis_out_init(), for tests that need nothing else. */
+static void open_out(struct redis_out *ro, bool drop, uint32_t timeout_s, FILE *log)
+{
+	struct redis_out_cfg cfg;
+	char err[256];
+	out_cfg(&cfg, drop, timeout_s, log);
+	assert_int_equal(redis_out_init(ro, &cfg, err, sizeof(err)), 0);
+}
+
 /* A record of event type `type` with timestamp ts, padded to exactly
  * REC_LEN bytes plus a newline (as the workers write it). */
 static const char *mkrec(const char *type, const char *ts)
@@ -567,10 +576,7 @@ static enum redis_push push(struct redis_out *ro, const char *type, int minute, 
 static size_t ent_bytes(void)
 {
 	struct redis_out ro;
-	struct redis_out_cfg cfg;
-	char err[256];
-	out_cfg(&cfg, false, 0, NULL);
-	assert_int_equal(redis_out_init(&ro, &cfg, err, sizeof(err)), 0);
+	open_out(&ro, false, 0, NULL);
 	assert_int_equal(push(&ro, "flow", 0, 0), RP_QUEUED);
 	size_t e = ro.used;
 	redis_out_free(&ro);
@@ -618,10 +624,7 @@ static void test_queue_wait_full(void **state)
 	(void)state;
 	size_t e = ent_bytes();
 	struct redis_out ro;
-	struct redis_out_cfg cfg;
-	char err[256];
-	out_cfg(&cfg, false, 0, NULL);
-	assert_int_equal(redis_out_init(&ro, &cfg, err, sizeof(err)), 0);
+	open_out(&ro, false, 0, NULL);
 	size_t fit = ro.cap / e;
 	assert_true(fit >= 4 * RECORD_MAX / (REC_LEN + 64));
 	size_t n = 0;
@@ -663,10 +666,7 @@ static void test_queue_drop_policy(void **state)
 	(void)state;
 	size_t e = ent_bytes();
 	struct redis_out ro;
-	struct redis_out_cfg cfg;
-	char err[256];
-	out_cfg(&cfg, true, 5, NULL);
-	assert_int_equal(redis_out_init(&ro, &cfg, err, sizeof(err)), 0);
+	open_out(&ro, true, 5, NULL);
 	size_t fit = ro.cap / e, high = ro.cap * 90 / (100 * e);
 	assert_true(high < fit);
 	size_t n = 0;
@@ -772,11 +772,8 @@ static void test_give_up_report(void **state)
 	size_t loglen = 0, replen = 0;
 	FILE *log = open_memstream(&logbuf, &loglen);
 	assert_non_null(log);
-	struct redis_out_cfg cfg;
-	out_cfg(&cfg, false, 1, log);
 	struct redis_out ro;
-	char err[256];
-	assert_int_equal(redis_out_init(&ro, &cfg, err, sizeof(err)), 0);
+	open_out(&ro, false, 1, log);
 	assert_int_equal(redis_out_connect_now(&ro), -1);
 	assert_int_equal(push(&ro, "flow", 3, 250000), RP_QUEUED);
 	assert_int_equal(push(&ro, "alert", 1, 500000), RP_QUEUED);
@@ -835,11 +832,8 @@ static void test_give_up_report(void **state)
 static void test_give_up_clock_starts_with_waiting(void **state)
 {
 	(void)state;
-	struct redis_out_cfg cfg;
-	out_cfg(&cfg, false, 1, NULL);
 	struct redis_out ro;
-	char err[256];
-	assert_int_equal(redis_out_init(&ro, &cfg, err, sizeof(err)), 0);
+	open_out(&ro, false, 1, NULL);
 	assert_int_equal(redis_out_connect_now(&ro), -1);
 	/* 1.2 s of outage with an empty queue, serviced as the output thread does */
 	for (int i = 0; i < 12; i++) {
@@ -861,11 +855,8 @@ static void test_give_up_clock_starts_with_waiting(void **state)
 static void test_drain_empty(void **state)
 {
 	(void)state;
-	struct redis_out_cfg cfg;
-	out_cfg(&cfg, false, 1, NULL);
 	struct redis_out ro;
-	char err[256];
-	assert_int_equal(redis_out_init(&ro, &cfg, err, sizeof(err)), 0);
+	open_out(&ro, false, 1, NULL);
 	assert_int_equal(redis_out_drain(&ro), 0);
 	char *buf = NULL;
 	size_t len = 0;
