@@ -714,6 +714,98 @@ redis_bench() {
 redis_bench
 
 # ---------------------------------------------------------------------------
+# 4e. Enrichment cost (issue 7): replay of the synthetic capture with both
+# MaxMind databases and a 10,000-pod list (bench/mkenrich.py: tables of
+# 30,000+ networks written by tests/lib/mkmmdb.pl; 2,000 pods on the
+# capture's client addresses) against the same replay without them, runs
+# interleaved, best of ENRICH_RUNS (3). Target: at most 5% slower. The
+# start-up (opening the databases, reading the pod list) is measured apart,
+# on the empty capture with the same options, and taken off both: the
+# target is about throughput with everything loaded.
+# ---------------------------------------------------------------------------
+ENRICH_MD=$WORK/enrich.md
+: >"$ENRICH_MD"
+ENRICH_RUNS=${ENRICH_RUNS:-3}
+enrich_bench() {
+	_in=$SYNTH
+	[ $HAVE_SYNTH = 1 ] || _in=$SLICE
+	[ -f "$_in" ] || { note "no synthetic capture: the enrichment measurement is skipped."; return; }
+	if ! perl -MMaxMind::DB::Writer::Tree -e 1 2>/dev/null; then
+		note "perl's MaxMind::DB::Writer::Tree is missing (libmaxmind-db-writer-perl, 'make deps'): the enrichment measurement is skipped."
+		return
+	fi
+	_d=$WORK/enrich
+	mkdir -p "$_d"
+	if ! { /usr/bin/python3 bench/mkenrich.py "$_d" 10000 &&
+		perl tests/lib/mkmmdb.pl city "$_d/city.json" "$_d/city.mmdb" &&
+		perl tests/lib/mkmmdb.pl asn "$_d/asn.json" "$_d/asn.mmdb"; } >"$LOGS/mkenrich.log" 2>&1; then
+		note "FAILED: building the enrichment inputs (see $LOGS/mkenrich.log)"
+		FAILED=1
+		return
+	fi
+	_opts="--geoip $_d/city.mmdb --asn $_d/asn.mmdb --pods $_d/pods.json"
+	_e0=0 _e1=0
+	_r=1
+	while [ $_r -le $ENRICH_RUNS ]; do
+		timed "$LOGS/enrich_empty0.$_r" /dev/null "$DAVY" -q --no-progress --workers 2 -r "$EMPTY" -o /dev/null
+		[ "$_e0" = 0 ] || [ "$T_WALL_NS" -lt "$_e0" ] && _e0=$T_WALL_NS
+		# shellcheck disable=SC2086
+		timed "$LOGS/enrich_empty1.$_r" /dev/null "$DAVY" -q --no-progress --workers 2 -r "$EMPTY" -o /dev/null $_opts
+		[ "$_e1" = 0 ] || [ "$T_WALL_NS" -lt "$_e1" ] && _e1=$T_WALL_NS _e1rss=$T_RSS
+		_r=$((_r + 1))
+	done
+	_plain=0 _rich=0 _all=""
+	_r=1
+	while [ $_r -le $ENRICH_RUNS ]; do
+		timed "$LOGS/enrich_plain.$_r" /dev/null "$DAVY" -q --no-progress --workers 2 -r "$_in" -o /dev/null
+		[ "$_plain" = 0 ] || [ "$T_WALL_NS" -lt "$_plain" ] && _plain=$T_WALL_NS
+		_p=$T_WALL_NS
+		# shellcheck disable=SC2086 # _opts is a list of options
+		timed "$LOGS/enrich_rich.$_r" /dev/null "$DAVY" -q --no-progress --workers 2 -r "$_in" -o /dev/null $_opts
+		[ "$T_RC" = 0 ] || { note "FAILED: davy with enrichment exited $T_RC (see $LOGS/enrich_rich.$_r.err)"; FAILED=1; }
+		[ "$_rich" = 0 ] || [ "$T_WALL_NS" -lt "$_rich" ] && _rich=$T_WALL_NS _richrss=$T_RSS
+		_all="$_all $(awk -v a="$_p" -v b="$T_WALL_NS" 'BEGIN { printf "%.2f/%.2f", a / 1e9, b / 1e9 }')"
+		_r=$((_r + 1))
+	done
+	# the records' enrichment, from one run to a file
+	# shellcheck disable=SC2086
+	"$DAVY" -q --no-progress --workers 2 -r "$_in" -o "$_d/records.json" $_opts 2>/dev/null
+	_st=$(/usr/bin/python3 -c '
+import json, sys
+st = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r.get("event_type") == "stats":
+        st = r["stats"]
+g, p = st.get("geo", {}), st.get("pods", {})
+print(g.get("lookups", 0), g.get("cache_hits", 0), p.get("pods", 0), p.get("lookups", 0), p.get("found", 0), p.get("memory", 0))
+' "$_d/records.json")
+	rm -f "$_d/records.json"
+	awk -v plain="$_plain" -v rich="$_rich" -v runs="$ENRICH_RUNS" -v inp="$_in" -v all="$_all" \
+		-v st="$_st" -v rss="$_richrss" -v pods_mb="$(du -m "$_d/pods.json" | cut -f1)" \
+		-v e0="$_e0" -v e1="$_e1" -v e1rss="$_e1rss" \
+		-v city_mb="$(du -k "$_d/city.mmdb" | cut -f1)" \
+		-v rows="$(sed -n 's/^mkenrich: \([0-9]*\) city rows.*/\1/p' "$LOGS/mkenrich.log")" 'BEGIN {
+		split(st, s, " ")
+		np = plain - e0; nr = rich - e1
+		r = (np > 0) ? (nr - np) / np : 0
+		printf "## Enrichment (issue 7)\n\n"
+		printf "| target | measured | met on this run? |\n|---|---|---|\n"
+		printf "| replay with both databases and 10,000 pods loaded at most 5%% slower | %+.1f%% (%.2f s vs %.2f s, start-up taken off) | %s |\n\n", 100 * r, nr / 1e9, np / 1e9, (r <= 0.05 ? "**yes**" : "**no**")
+		printf "- Start-up on the empty capture: %.2f s without, %.2f s with the databases and the pod list (peak RSS\n", e0 / 1e9, e1 / 1e9
+		printf "  %s KiB: reading the list). Whole runs, start-up included: %.2f s without, %.2f s with (%+.1f%%).\n", e1rss, plain / 1e9, rich / 1e9, (plain > 0 ? 100 * (rich - plain) / plain : 0)
+		printf "- `davy -q --workers 2 -r %s -o /dev/null`, without and with\n", inp
+		printf "  `--geoip city.mmdb --asn asn.mmdb --pods pods.json` (bench/mkenrich.py, tests/lib/mkmmdb.pl:\n"
+		printf "  %s KB City-layout file, %s networks in each table; a %s MB pod list of %s pods, 2,000 of them on the\n", city_mb, rows, pods_mb, s[3]
+		printf "  capture'\''s client addresses). Best of %d interleaved runs; every run (without/with, s):%s.\n", runs, all
+		printf "- In the enriched run: %s geo lookups (%s answered by the workers'\'' caches), %s pod lookups\n", s[1], s[2], s[4]
+		printf "  (%s found), pod map %s bytes; peak RSS %s KiB. The shipped image indicators make every\n", s[5], s[6], rss
+		printf "  flow look its pods up at its first packet too.\n\n"
+	}' >"$ENRICH_MD"
+}
+enrich_bench
+
+# ---------------------------------------------------------------------------
 # 5. report
 # ---------------------------------------------------------------------------
 T_END=$(date +%s)
@@ -936,6 +1028,10 @@ fmt_int() { awk -v x="$1" "$AWKLIB"'BEGIN { printf "%s", commas(x) }'; }
 	if [ -s "$REDIS_MD" ]; then
 		echo
 		echo "Issue 6 (Redis output): $(grep -c '\*\*yes\*\*' "$REDIS_MD") of 2 targets met; see \"Redis output\" below."
+	fi
+	if [ -s "$ENRICH_MD" ]; then
+		echo
+		echo "Issue 7 (enrichment): $(grep -c '\*\*yes\*\*' "$ENRICH_MD") of 1 target met; see \"Enrichment\" below."
 	fi
 	echo
 
@@ -1199,6 +1295,7 @@ fmt_int() { awk -v x="$1" "$AWKLIB"'BEGIN { printf "%s", commas(x) }'; }
 
 	[ -s "$IOC_MD" ] && cat "$IOC_MD"
 	[ -s "$REDIS_MD" ] && cat "$REDIS_MD"
+	[ -s "$ENRICH_MD" ] && cat "$ENRICH_MD"
 
 	echo "## Notes from this run"
 	echo

@@ -33,6 +33,9 @@ enum alert_sig {
 	SIG_IOC_C2,             /* a C2 address or domain */
 	SIG_IOC_POOL_URL,       /* a mining pool named in a stratum URL in cleartext payload */
 	SIG_IOC_OTHER,          /* an indicator of another category */
+	SIG_IOC_IMAGE,          /* a pod running a listed image (pod identity) */
+	SIG_IOC_NAMESPACE,      /* a pod in a listed namespace (weak) */
+	SIG_POLICY_COUNTRY,     /* an endpoint in a country of --alert-countries */
 	SIG__COUNT
 };
 _Static_assert(SIG__COUNT <= 16, "struct flow keeps alerted signatures in 16 bits");
@@ -54,12 +57,19 @@ enum ioc_where {
 	IOC_W_STRATUM_AGENT,
 	IOC_W_STRATUM_HOST,     /* the pool host the miner names (stratum.host) */
 	IOC_W_PAYLOAD_URL,      /* a stratum+tcp:// URL's host in payload */
+	IOC_W_SRC_ASN,          /* the source's network owner (geo.src.asn) */
+	IOC_W_DEST_ASN,
+	IOC_W_SRC_IMAGE,        /* an image of the source's pod (k8s.src.images) */
+	IOC_W_DEST_IMAGE,
+	IOC_W_SRC_NAMESPACE,    /* the source pod's namespace (k8s.src.namespace) */
+	IOC_W_DEST_NAMESPACE,
 	IOC_W__COUNT
 };
 /* "dest_ip", "src_ip", "dns_linked", "dns_linked_cname", "dns.rrname",
  * "tls.sni", "http.hostname", "tls.ja3.hash", "stratum.login",
- * "stratum.agent", "stratum.host", "payload.stratum_url", "dns.answer"; ""
- * otherwise. */
+ * "stratum.agent", "stratum.host", "payload.stratum_url", "dns.answer",
+ * "geo.src.asn", "geo.dest.asn", "k8s.src.images", "k8s.dest.images",
+ * "k8s.src.namespace", "k8s.dest.namespace"; "" otherwise. */
 const char *ioc_where_name(int w);
 
 struct ioc;
@@ -69,13 +79,15 @@ struct alert_due {
 	unsigned sigs;                     /* 1 << enum alert_sig */
 	int8_t dir[SIG__COUNT];            /* flow direction of the evidence (0: from the source) */
 	const struct ioc *ioc[SIG__COUNT]; /* indicator signatures: what matched */
-	uint8_t where[SIG__COUNT];         /* enum ioc_where */
+	uint8_t where[SIG__COUNT];         /* enum ioc_where; SIG_POLICY_COUNTRY:
+					    * the endpoint, 0 source 1 destination */
 };
 
 struct signature {
 	uint32_t sid;
 	uint8_t rev;
 	uint8_t severity;       /* 1 high .. 3 low, as Suricata */
+	bool no_mitre;          /* not Resource Hijacking: no ATT&CK metadata */
 	const char *msg;
 	const char *category;
 };

@@ -23,6 +23,16 @@
 #define DAVY_IOCS_DIR "iocs" /* the Makefile sets the shipped feeds' folder */
 #endif
 
+/* Whether ISO 3166-1 alpha-2 code cc (two upper-case letters) is listed in
+ * a country bitmap (struct davy_config's alert_countries). */
+static inline bool davy_country_listed(const uint8_t map[85], const char *cc)
+{
+	if (cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' || cc[1] > 'Z' || cc[2])
+		return false;
+	unsigned b = (unsigned)(cc[0] - 'A') * 26u + (unsigned)(cc[1] - 'A');
+	return map[b >> 3] & (1u << (b & 7));
+}
+
 /* Exit statuses. */
 #define DAVY_EXIT_OK 0
 #define DAVY_EXIT_DAMAGED 1 /* completed, but some input was damaged */
@@ -57,6 +67,11 @@ struct davy_config {
 	uint64_t dns_cache_entries;        /* --dns-cache-size: per worker replica; 0 off */
 	const char *geoip_path;            /* --geoip: City/Country MMDB; NULL none */
 	const char *asn_path;              /* --asn: ASN MMDB; NULL none */
+	uint32_t geo_check_s;              /* --geo-check-interval; 0: SIGHUP only */
+	uint8_t alert_countries[85];       /* --alert-countries: bit (A-Z)*26+(A-Z) */
+	bool alert_countries_on;
+	const char *pods_path;             /* --pods: kubectl get pods -A -o json; NULL none */
+	uint32_t pods_check_s;             /* --pods-check-interval; 0: SIGHUP only */
 	uint32_t dns_min_ttl;              /* --dns-min-ttl */
 	bool redis_on;                     /* --redis URL or $DAVY_REDIS_URL */
 	struct redis_url redis;

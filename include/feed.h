@@ -127,5 +127,10 @@ const char *feed_name_category(const char *feed);
 /* The default category and severity of a type. */
 const char *feed_type_category(int type);
 int feed_type_severity(int type);
+/* Where an image reference's canonical part starts: after a Docker Hub
+ * registry ("docker.io/", "index.docker.io/", "registry-1.docker.io/",
+ * any case) and then "library/", so "docker.io/library/nginx:1" and
+ * "nginx:1" compare equal. */
+size_t feed_image_skip(const char *s, size_t n);
 
 #endif

@@ -4,9 +4,18 @@
  * MMDB with that layout (DB-IP lite, ip-location-db): `country.iso_code`,
  * `city.names.en`. `--asn PATH` opens one in the GeoLite2-ASN layout:
  * `autonomous_system_number`, `autonomous_system_organization`. Either may
- * be given alone. The files are memory-mapped (MMDB_MODE_MMAP) once at
- * start; lookups in an open database are safe from every worker at once
- * (libmaxminddb reads the map only).
+ * be given alone. The files are memory-mapped (MMDB_MODE_MMAP); lookups in
+ * an open database are safe from every worker at once (libmaxminddb reads
+ * the map only).
+ *
+ * Reload (struct geo_live, reload.h): on SIGHUP, and when a file's stat
+ * fingerprint changed (checked every --geo-check-interval seconds), both
+ * files are opened again into a new `struct geo_dbs`, published with one
+ * pointer store; the old one is closed after the grace period. A file that
+ * does not open then (missing, half-written, not an MMDB) keeps the
+ * databases in use, with a message naming it. Replace files by renaming a
+ * complete file into place (geoipupdate does). A worker's cache remembers
+ * which databases filled it and empties itself when it sees others.
  *
  * Skipped ranges (geo_skip): an endpoint in RFC 1918, CGNAT 100.64/10,
  * loopback, link-local, unspecified, multicast, "this network", benchmarking
@@ -23,9 +32,11 @@
 #ifndef DAVY_GEO_H
 #define DAVY_GEO_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <maxminddb.h>
 
@@ -61,8 +72,10 @@ struct geo_slot {
 
 /* One worker's cache; zeroed memory is an empty cache. */
 struct geo_cache {
-	struct geo_slot *slot; /* GEO_CACHE_SLOTS */
+	struct geo_slot *slot;       /* GEO_CACHE_SLOTS */
+	const struct geo_dbs *of;    /* the databases the slots came from */
 	struct geo_stats st;
+	uint64_t flushes;            /* emptied because the databases changed */
 };
 
 /* Opens the databases named (NULL: not used). -1 with a message naming
@@ -82,5 +95,31 @@ void geo_cache_free(struct geo_cache *c);
  * the address is skipped or in no database. */
 const struct geo_info *geo_lookup(struct geo_cache *c, const struct geo_dbs *g, int ipver,
 				  const uint8_t *a);
+
+/* ---- the databases in use, and their reload ---- */
+
+struct geo_live {
+	_Atomic(struct geo_dbs *) cur;
+	const char *city_path, *asn_path; /* NULL: not used; outlive the struct */
+	FILE *log;
+	uint64_t fp;                      /* stat fingerprint before the last open */
+	/* written by the reloader thread; read by others after it stopped */
+	uint64_t reloads, reload_failures;
+};
+
+/* Opens the databases (geo_open); -1 with the reason in err. */
+int geo_live_init(struct geo_live *l, const char *city_path, const char *asn_path, FILE *log,
+		  char *err, size_t errlen);
+/* Reload items (reload.h); arg is a `struct geo_live *`. */
+bool geo_live_reload(void *arg, const char *why);
+bool geo_live_changed(void *arg);
+/* After the reloader stopped and every reader ended. */
+void geo_live_free(struct geo_live *l);
+
+/* The databases in use; valid until the reader's next quiescent state. */
+static inline const struct geo_dbs *geo_live_get(struct geo_live *l)
+{
+	return l ? atomic_load_explicit(&l->cur, memory_order_acquire) : NULL;
+}
 
 #endif

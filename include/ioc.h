@@ -115,13 +115,14 @@
  *
  * Defaults. category: the line's field (or meta.category), else the file's
  * `category=` directive, else the feed name's category: a feed named after
- * one of c2, mining-pool, miner-agent, miner-port, wallet, or starting with
+ * one of c2, mining-pool, miner-agent, miner-port, miner-image, wallet, or starting with
  * one of these followed by '-', '_' or '.' ("c2-feodo.txt" -> c2), so that an
  * exported list dropped into the folder under such a name needs no edit;
  * else by type: port -> miner-port, agent -> miner-agent, wallet -> wallet,
- * anything else -> "unknown". severity: the line's field (or meta.severity,
- * else meta.cif_confidence), else the directive's, else by type: port ->
- * low (a port is a weak signal), anything else -> medium.
+ * image -> miner-image, namespace -> namespace, anything else -> "unknown".
+ * severity: the line's field (or meta.severity, else meta.cif_confidence),
+ * else the directive's, else by type: port and namespace -> low (weak
+ * signals), anything else -> medium.
  *
  * NORMALISATION (what `value` holds)
  *  - ip/cidr: inet_ntop() text of the network ("10.0.0.0/8", "2001:db8::/32",
@@ -145,7 +146,10 @@
  *    (its mixed case is only a checksum).
  *  - agent: 1-255 printable bytes (blanks inside allowed), kept as given.
  *  - asn: "AS" + decimal 1..4294967295 ("as64496" and "64496" load as
- *    "AS64496"). image, namespace: 1-255 printable non-blank bytes, as given.
+ *    "AS64496"). namespace: 1-255 printable non-blank bytes, as given.
+ *  - image: 1-255 printable non-blank bytes, without a leading Docker Hub
+ *    registry ("docker.io/", "index.docker.io/", "registry-1.docker.io/")
+ *    and then "library/": "docker.io/library/xmrig" is stored as "xmrig".
  *
  * MATCHING (what each lookup returns: the stored indicator, or NULL)
  *  - ioc_find_domain(): the query is compared ignoring case, one trailing
@@ -181,10 +185,17 @@
  *    skipping most): fine for the few hundred patterns of agent feeds and
  *    agents of at most a few hundred bytes, looked up once per Stratum
  *    login; not meant for thousands of patterns.
+ *  - ioc_find_image(): the image reference (as a pod spec names it), less a
+ *    Docker Hub registry and "library/" as above, against the image
+ *    indicators as prefixes, byte for byte: "kannix/monero-miner" matches
+ *    "kannix/monero-miner:latest", "docker.io/kannix/monero-miner@sha256:..."
+ *    and "kannix/monero-miner-v2" (list "kannix/monero-miner:" to pin the
+ *    repository). One probe per length an image indicator has (a 256-bit
+ *    map of the lengths present), longest first.
  *  - ioc_find_exact(): any type; the query is normalised as a feed value of
  *    that type would be, then looked up exactly (a CIDR: that network and
- *    length only; a domain: that name only). The only lookup for url, asn,
- *    image and namespace.
+ *    length only; a domain: that name only). The lookup for url, asn and
+ *    namespace (the matcher formats an AS number as "AS64496").
  *
  * MESSAGES: "FILE:LINE: what is wrong: 'excerpt'" (the excerpt at most 60
  * bytes, bytes other than printable ASCII as \xHH), e.g.
@@ -225,9 +236,9 @@ enum ioc_type {
 	IOC_WALLET,
 	IOC_AGENT,
 	IOC_URL,
-	IOC_ASN,       /* later issue: exact lookup only */
-	IOC_IMAGE,     /* later issue: exact lookup only */
-	IOC_NAMESPACE, /* later issue: exact lookup only */
+	IOC_ASN,       /* a network owner: "AS64496" */
+	IOC_IMAGE,     /* a container image reference prefix */
+	IOC_NAMESPACE, /* a Kubernetes namespace */
 	IOC_TYPE__COUNT
 };
 
@@ -323,6 +334,12 @@ const struct ioc *ioc_find_wallet(const struct ioc_set *set, const char *s, size
 const struct ioc *ioc_find_agent(const struct ioc_set *set, const char *s, size_t len);
 const struct ioc *ioc_find_exact(const struct ioc_set *set, enum ioc_type type,
 				 const char *s, size_t len);
+/* An image indicator that is a prefix of the image reference s (both
+ * without a Docker Hub registry and "library/": feed_image_skip); the
+ * longest listed prefix wins. */
+const struct ioc *ioc_find_image(const struct ioc_set *set, const char *s, size_t len);
+/* Whether the set holds an indicator of that type (matchers skip work). */
+bool ioc_set_has(const struct ioc_set *set, enum ioc_type type);
 
 /* Indicators stored, and the i-th of them (load order; NULL past the end). */
 size_t ioc_set_count(const struct ioc_set *set);

@@ -8,14 +8,12 @@
  *  - Reload builds a complete new set in the reloader thread, from every
  *    configured path, then publishes it with one atomic pointer store. A
  *    worker sees either the old set or the new one, never a mix.
- *  - The old set is freed only after a grace period: liburcu's QSBR flavour
- *    (urcu-qsbr). Each worker is a registered reader and reports a
- *    quiescent state (ioc_live_quiescent) between messages, at least every
- *    IOC_LIVE_QS_EVERY messages and whenever its input queue is empty;
- *    it holds no `const struct ioc *` across one. synchronize_rcu() in the
- *    reloader returns once every worker has passed one after the store;
- *    then the old set is freed. A worker that has unregistered (it ended)
- *    is not waited for.
+ *  - The old set is freed only after a grace period (reload.h): each
+ *    worker is a registered reader of the process's RCU domain and passes
+ *    a quiescent state between messages, at least every IOC_LIVE_QS_EVERY
+ *    messages and whenever its input queue is empty; it holds no `const
+ *    struct ioc *` across one. The reload waits for live_synchronize(),
+ *    then frees the old set.
  *  - A reload that fails keeps the previous set: when a path cannot be
  *    read (missing, no permission, an unreadable folder), when memory runs
  *    out, or when a path gives no indicator at all but bad lines (a file
@@ -26,18 +24,16 @@
  *    (ioc_match.h, flow->ioc_done) are not checked again against a new set;
  *    facts checked after the swap use the new one.
  *
- * Triggers: SIGHUP (the caller blocks SIGHUP in every thread; the reloader
- * waits for it with sigtimedwait), and every `check_s` seconds (wall
- * clock) a fingerprint of the paths (ioc_path_fingerprint) that differs
- * from the one taken before the last load. Write feeds by renaming a
- * complete file into place; a file caught half-written either fails (kept
- * old set) or loads partly, and the next check, seeing it changed again,
- * loads it again.
+ * Triggers (reload.h's thread): SIGHUP, and every `--iocs-check-interval`
+ * seconds a fingerprint of the paths (ioc_path_fingerprint) that differs
+ * from the one taken before the last load (ioc_live_changed). Write feeds
+ * by renaming a complete file into place; a file caught half-written
+ * either fails (kept old set) or loads partly, and the next check, seeing
+ * it changed again, loads it again.
  */
 #ifndef DAVY_IOC_LIVE_H
 #define DAVY_IOC_LIVE_H
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -53,52 +49,37 @@ struct ioc_live {
 	unsigned npaths;
 	bool shipped;       /* paths are the shipped feeds (messages say so) */
 	bool quiet;         /* no message on a successful reload */
-	uint32_t check_s;   /* seconds between fingerprint checks; 0: SIGHUP only */
 	FILE *log;
 	uint64_t fp;        /* fingerprint taken before the current set's load */
-	/* written by the reloader; read by others after ioc_live_stop */
+	/* written by the reloader thread; read by others after it stopped */
 	uint64_t reloads, reload_failures, reload_checks;
-	atomic_bool stop;
-	char tsan_anchor;   /* ThreadSanitizer's view of the grace period */
-	bool running;
-	pthread_t th;
 };
 
 /* Loads every path into the first set (ioc_load_path): returns 0, or -1
  * with a message in err (a path that cannot be read, out of memory). paths
  * must outlive l. */
 int ioc_live_init(struct ioc_live *l, const char *const *paths, unsigned npaths, bool shipped,
-		  uint32_t check_s, bool quiet, FILE *log, char *err, size_t errlen);
+		  bool quiet, FILE *log, char *err, size_t errlen);
 
-/* Starts the reloader thread. SIGHUP must be blocked in the caller (and so
- * in every thread it creates afterwards). Returns 0 or -1. */
-int ioc_live_start(struct ioc_live *l);
-
-/* Stops and joins the reloader (a reload under way completes first). */
-void ioc_live_stop(struct ioc_live *l);
-
-/* Frees the current set. After ioc_live_stop and after every reader ended. */
+/* Frees the current set. After the reloader stopped and every reader ended. */
 void ioc_live_free(struct ioc_live *l);
 
-/* Reloads now, in the calling thread (the reloader uses it; tests too):
+/* Reloads now, in the calling thread (the reloader's item; tests too):
  * returns true when a new set was published. why names the trigger in the
- * log. Only one thread may reload at a time. */
-bool ioc_live_reload(struct ioc_live *l, const char *why);
+ * log. Only one thread may reload at a time. l is a `struct ioc_live *`. */
+bool ioc_live_reload(void *l, const char *why);
+
+/* The reloader's check: the paths' fingerprint differs from the one taken
+ * before the current set's load (counted in reload_checks). */
+bool ioc_live_changed(void *l);
 
 /* ---- readers (worker threads) ---- */
 
-/* The current set; valid until the calling reader's next quiescent state. */
+/* The current set; valid until the calling reader's next quiescent state
+ * (reload.h). */
 static inline const struct ioc_set *ioc_live_get(struct ioc_live *l)
 {
 	return atomic_load_explicit(&l->cur, memory_order_acquire);
 }
-
-/* Each reader thread registers before its first ioc_live_get and
- * unregisters after its last use. */
-void ioc_live_reader_register(void);
-void ioc_live_reader_unregister(struct ioc_live *l);
-
-/* The calling reader holds no pointer into any set: reclamation may go on. */
-void ioc_live_quiescent(struct ioc_live *l);
 
 #endif

@@ -22,10 +22,14 @@
  *    first IOC_URL_PKTS packets with payload of each direction of a TCP or
  *    UDP flow (payload.stratum_url; domain or address indicators). Each
  *    packet on its own: a URL split across packets is not joined.
+ *  - ioc_match_identity(): at the flow's first packet, what enrichment knows
+ *    of its endpoints: AS numbers, pod images and namespaces (below).
  * Port indicators are a weak signal and never alert alone: they are not
  * checked here.
  *
- * Which signature an indicator makes due: category "c2" -> SIG_IOC_C2;
+ * Which signature an indicator makes due: an image -> SIG_IOC_IMAGE; a
+ * namespace -> SIG_IOC_NAMESPACE (low severity by default: a weak signal);
+ * category "c2" -> SIG_IOC_C2;
  * an agent -> SIG_IOC_AGENT; a wallet -> SIG_IOC_WALLET; category
  * "mining-pool" -> SIG_IOC_POOL_LOOKUP when matched on a DNS query name
  * or answer name,
@@ -46,6 +50,7 @@
 #define IOC_CK_WALLET 0x04
 #define IOC_CK_AGENT 0x08
 #define IOC_CK_SHOST 0x10
+#define IOC_CK_IDENTITY 0x20
 
 /* payload packets per flow direction scanned for stratum URLs */
 #define IOC_URL_PKTS 64
@@ -74,5 +79,24 @@ void ioc_match_dns_answer(const struct ioc_set *set, struct flow *f, const uint8
  * (flow->url_pkts, IOC_URL_PKTS). */
 void ioc_match_payload(const struct ioc_set *set, struct flow *f, const uint8_t *payload,
 		       size_t n, int dir, struct alert_due *due, struct ioc_match_stats *st);
+
+/* What enrichment knows of a flow's endpoints, for the indicators on
+ * identity ([0] the flow's source, [1] its destination): the network owner
+ * (0: unknown, or no ASN indicator listed) and the pod (NULL: none). */
+struct pod;
+struct ioc_identity {
+	uint32_t asn[2];
+	const struct pod *pod[2];
+};
+
+/* Once per flow (IOC_CK_IDENTITY), at its first packet: ASN indicators
+ * against each endpoint's AS number (geo.src.asn / geo.dest.asn), image
+ * indicators against each endpoint pod's images (prefix match:
+ * ioc_find_image; k8s.*.images), namespace indicators against its namespace
+ * (k8s.*.namespace). The destination is checked before the source. An image
+ * or namespace alert's direction is the pod's side: a flow from the pod is
+ * to_server, a flow to it to_client. */
+void ioc_match_identity(const struct ioc_set *set, struct flow *f, const struct ioc_identity *id,
+			struct alert_due *due, struct ioc_match_stats *st);
 
 #endif

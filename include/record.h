@@ -36,13 +36,15 @@ void record_flow_header(struct jbuf *j, const struct flow *f);
 /* What every record about a flow carries besides the flow itself: the
  * sensor's name, and what enrichment knows of its endpoints (record
  * orientation: 0 src, 1 dest; `found` false: nothing). */
+struct pod;
 struct record_ctx {
 	const char *sensor;
 	struct geo_info geo[2];
+	const struct pod *pod[2]; /* NULL: not a pod's address (or no --pods) */
 };
 
-/* The end of every record about a flow: `geo` (when an endpoint has
- * something) and `sensor`. */
+/* The end of every record about a flow: `k8s` and `geo` (each when an
+ * endpoint has something) and `sensor`. */
 void record_trailer(struct jbuf *j, const struct record_ctx *rc);
 
 /* A complete `event_type: flow` record: for a flow that ended with reason

@@ -573,6 +573,7 @@ class Cap:
         self.dns_expect = None     # DNS linkage the builder means to cause (cap_dns_linkage)
         self.iocs = False          # modelled with the indicator feeds IOC_FEEDS (ioc_* captures)
         self.ioc_expect = None     # indicator alerts the builder means to cause (check_ioc_expect)
+        self.side_files = {}       # name -> text written beside the capture (pods_miner.json)
 
     def add(self, t, frame, expect="flow", caplen=None, iface=0, note=None, then=None):
         """t: seconds after T0. expect: flow | error | frag | unsupported.
@@ -2178,7 +2179,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IOC_FEEDS = ("iocs/", "tests/data/test-iocs.txt")  # --iocs, in this order, from the repository
 IOC_TYPES = ("ip", "cidr", "subnet", "domain", "port", "ja3", "wallet", "agent", "url", "asn",
              "image", "namespace")
-IOC_NAME_CATEGORIES = ("c2", "mining-pool", "miner-agent", "miner-port", "wallet")
+IOC_NAME_CATEGORIES = ("c2", "mining-pool", "miner-agent", "miner-port", "miner-image", "wallet")
+DOCKER_HUB = ("docker.io/", "index.docker.io/", "registry-1.docker.io/")
 IOC_SEVERITY = {"low": "low", "medium": "medium", "high": "high", "1": "low", "2": "medium",
                 "3": "high"}
 IOC_ALERT_SEVERITY = {"high": 1, "medium": 2, "low": 3}
@@ -2327,6 +2329,17 @@ class RefIocs:
             key = ("wallet", norm)
         elif typ == "port":
             norm, key = str(int(value)), ("port", int(value))
+        elif typ == "image":  # a Docker Hub registry, then "library/", dropped
+            hub = next((h for h in DOCKER_HUB if value.lower().startswith(h)), "")
+            norm = value[len(hub):]
+            norm = norm[len("library/"):] if norm.startswith("library/") else norm
+            assert norm, where
+            key = ("image", norm)
+        elif typ == "namespace":
+            norm, key = value, ("namespace", value)
+        elif typ == "asn":
+            n = int(value[2:] if value[:2].lower() == "as" else value)
+            norm, key = "AS%d" % n, ("asn", n)
         else:
             raise SystemExit("%s: %s indicators are not in the model" % (where, typ))
         if category is None:
@@ -2335,9 +2348,9 @@ class RefIocs:
             category = next((c for c in IOC_NAME_CATEGORIES if feed == c or any(
                 feed.startswith(c + s) for s in "-_.")), None)
         if category is None:
-            category = {"port": "miner-port", "agent": "miner-agent", "wallet": "wallet"}.get(
-                typ, "unknown")
-        sev = sev or dflt.get("severity") or ("low" if typ == "port" else "medium")
+            category = {"port": "miner-port", "agent": "miner-agent", "wallet": "wallet",
+                        "image": "miner-image", "namespace": "namespace"}.get(typ, "unknown")
+        sev = sev or dflt.get("severity") or ("low" if typ in ("port", "namespace") else "medium")
         ioc = {"indicator": norm, "type": typ, "feed": feed, "category": category.lower(),
                "severity": IOC_SEVERITY[sev.lower()],
                "source": source or dflt.get("source") or "",
@@ -5329,6 +5342,86 @@ def cap_campaign_pool():
     return cap
 
 
+# The pods of pods_miner.pcap (tests/pods_test.py): kubectl's pod shape,
+# trimmed to what a sensor reads plus some of what it must ignore.
+PODS_MINER = [
+    # ns, name, node, ips, images, labels, owner, host_network, phase, service account
+    ("anonymous", "tf-notebook-0", "gpu-node-3", ["10.244.7.21"],
+     ["docker.io/kannix/monero-miner:latest"], {"app": "tf-notebook"},
+     ("StatefulSet", "tf-notebook"), False, "Running", "default-editor"),
+    ("anonymous", "tf-train-7c9f8-x2x4q", "gpu-node-3", ["10.244.7.22", "fd00:10:244:7::22"],
+     ["tensorflow/tensorflow:2.14.0-gpu-jupyter", "busybox:1.36"],
+     {"app.kubernetes.io/name": "tf-train"}, ("ReplicaSet", "tf-train-7c9f8"), False, "Running",
+     "default-editor"),
+    ("kube-system", "node-exporter-9xk2p", "gpu-node-3", ["10.0.0.5"],
+     ["quay.io/prometheus/node-exporter:v1.6.1"], {"app": "node-exporter"},
+     ("DaemonSet", "node-exporter"), True, "Running", "node-exporter"),
+    ("batch", "backup-28312200-7vq9d", "gpu-node-2", ["10.244.7.30"],
+     ["docker.io/library/alpine:3.18"], {"app": "backup"}, ("Job", "backup-28312200"), False,
+     "Succeeded", "default"),
+]
+POD_POOL, POD_TLS, POD_WEB, POD_WEB6 = "89.44.10.20", "89.44.10.30", "89.44.10.40", "2a02:5e0::40"
+
+
+def pods_miner_json():
+    items = []
+    for ns, name, node, ips, images, labels, owner, hostnet, phase, sa in PODS_MINER:
+        spec = {"containers": [{"name": "c%d" % i, "image": im,
+                                "resources": {"limits": {"cpu": "4", "memory": "8Gi"}}}
+                               for i, im in enumerate(images)],
+                "nodeName": node, "serviceAccountName": sa, "serviceAccount": sa,
+                "restartPolicy": "Always", "dnsPolicy": "ClusterFirst"}
+        if hostnet:
+            spec["hostNetwork"] = True
+        items.append({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": ns, "labels": labels,
+                         "uid": "00000000-0000-4000-8000-%012d" % len(items),
+                         "ownerReferences": [{"apiVersion": "apps/v1", "kind": owner[0],
+                                              "name": owner[1], "controller": True,
+                                              "blockOwnerDeletion": True}]},
+            "spec": spec,
+            "status": {"phase": phase, "hostIP": "10.0.0.5", "podIP": ips[0],
+                       "podIPs": [{"ip": a} for a in ips],
+                       "startTime": "2024-01-01T00:00:00Z"}})
+    return json.dumps({"apiVersion": "v1", "kind": "List", "items": items,
+                       "metadata": {"resourceVersion": ""}}, indent=4) + "\n"
+
+
+def cap_pods_miner():
+    """A miner pod of the Kubeflow campaign, for pod identity (tests/pods_test.py)."""
+    cap = Cap("pods_miner.pcap", LT_ETH,
+              "pod identity (with pods_miner.json, written beside it): pod tf-notebook-0 in "
+              "namespace anonymous (10.244.7.21, image docker.io/kannix/monero-miner:latest) "
+              "looks up pool.supportxmr.com (A %s), runs an XMRig CryptoNote session to it on "
+              "3333, then opens TLS to %s:443 with SNI telemetry.example.com (listed nowhere); "
+              "pod tf-train-7c9f8-x2x4q in the same namespace (10.244.7.22 and "
+              "fd00:10:244:7::22, a TensorFlow image) fetches pages over HTTP from %s and, over "
+              "IPv6, from %s; the node 10.0.0.5 (also the address of a host-network pod) and "
+              "10.244.7.30 (a pod that has finished) fetch pages from %s"
+              % (POD_POOL, POD_TLS, POD_WEB, POD_WEB6, POD_WEB))
+    rows = []
+    miner, train, node, done = "10.244.7.21", "10.244.7.22", "10.0.0.5", "10.244.7.30"
+    ioc_lookup(rows, 0.0, miner, 46000, 0x6600, "pool.supportxmr.com", POD_POOL)
+    play(rows, Tcp(miner, 46001, POD_POOL, 3333, 0x6610000, 0x6620000), 0.5,
+         cn_script(0, xmr_wallet("pods/wallet") + ".nb0", "pods/0", rigid="nb0"))
+    tls_session(rows, 20.0, Tcp(miner, 46002, POD_TLS, 443, 0x6630000, 0x6640000),
+                "telemetry.example.com", "pods_miner/1")
+    page = [(True, http_get(b"/", b"www.example.com")),
+            (False, http_ok(b"text/html", b"<!doctype html><title>ok</title>\n"))]
+    tcp_session(rows, 21.0, Tcp(train, 46010, POD_WEB, 80, 0x6650000, 0x6660000), page)
+    tcp_session(rows, 22.0, Tcp("fd00:10:244:7::22", 46011, POD_WEB6, 80, 0x6670000, 0x6680000),
+                page)
+    tcp_session(rows, 23.0, Tcp(node, 46020, POD_WEB, 80, 0x6690000, 0x66A0000), page)
+    tcp_session(rows, 24.0, Tcp(done, 46030, POD_WEB, 80, 0x66B0000, 0x66C0000), page)
+    rows.sort(key=lambda r: r[0])
+    link = eth_link()
+    for t, fc, l3 in rows:
+        cap.add(t, link(l3, fc))
+    cap.side_files["pods_miner.json"] = pods_miner_json()
+    return cap
+
+
 def check_ioc_expect(cap, t):
     """The indicator alerts a builder states it means to cause must be what
     the reference model computes, flow by flow (keyed (dest_ip, dest_port[,
@@ -5405,7 +5498,7 @@ def build_all():
         cap_tunnel_damaged(),
         cap_vxlan_frag(),
     ] + [mk() for mk in STRATUM_CAPS] + [cap_dns_linkage()] + [mk() for mk in IOC_CAPS] \
-        + [cap_campaign_pool()]
+        + [cap_campaign_pool(), cap_pods_miner()]
     by_name = {c.name: c for c in caps}
     by_name["eth_tcp_http.pcapng"].desc = "pcapng (SHB, one IDB, EPBs) equivalent of eth_tcp_http.pcap"
     by_name["eth_tcp_http_be.pcap"].desc = "big-endian pcap (magic a1b2c3d4 written big-endian) equivalent of eth_tcp_http.pcap"
@@ -5685,6 +5778,9 @@ def main():
         data = cap.file_bytes()
         with open(os.path.join(outdir, cap.name), "wb") as f:
             f.write(data)
+        for name, text in cap.side_files.items():
+            with open(os.path.join(outdir, name), "w") as f:
+                f.write(text)
         t = truth(cap, iocs if cap.iocs else None)
         recs = cap.complete if cap.complete is not None else cap.recs
         entry = {"description": cap.desc, "format": cap.fmt}

@@ -149,7 +149,7 @@ int feed_type_by_name(const char *s, size_t n)
 }
 
 static const char *const name_categories[] = {
-	"c2", "mining-pool", "miner-agent", "miner-port", "wallet",
+	"c2", "mining-pool", "miner-agent", "miner-port", "miner-image", "wallet",
 };
 
 const char *feed_name_category(const char *feed)
@@ -169,13 +169,31 @@ const char *feed_type_category(int type)
 	case IOC_PORT: return "miner-port";
 	case IOC_AGENT: return "miner-agent";
 	case IOC_WALLET: return "wallet";
+	case IOC_IMAGE: return "miner-image";
+	case IOC_NAMESPACE: return "namespace";
 	default: return "unknown";
 	}
 }
 
 int feed_type_severity(int type)
 {
-	return type == IOC_PORT ? IOC_SEV_LOW : IOC_SEV_MEDIUM;
+	return type == IOC_PORT || type == IOC_NAMESPACE ? IOC_SEV_LOW : IOC_SEV_MEDIUM;
+}
+
+size_t feed_image_skip(const char *s, size_t n)
+{
+	static const char *const hub[] = { "docker.io/", "index.docker.io/", "registry-1.docker.io/" };
+	size_t off = 0;
+	for (size_t i = 0; i < sizeof(hub) / sizeof(hub[0]); i++) {
+		size_t k = strlen(hub[i]);
+		if (n >= k && strncasecmp(s, hub[i], k) == 0) {
+			off = k;
+			break;
+		}
+	}
+	if (n - off >= 8 && memcmp(s + off, "library/", 8) == 0)
+		off += 8;
+	return off;
 }
 
 /* Zeek's indicator types; type IOC_NONE: not used by davy. */
@@ -553,7 +571,13 @@ int feed_parse_value(int type, const char *s, size_t n, struct feed_entry *e, ch
 		set_value(e, IOC_ASN, t, (size_t)k);
 		return 0;
 	}
-	case IOC_IMAGE:
+	case IOC_IMAGE: {
+		size_t k = feed_image_skip(s, n);
+		if (k == n || !plain_text(s, n, IOC_SHORT_MAX, true))
+			FAIL_X("bad image (1-255 printable bytes, no blanks)", s, n);
+		set_value(e, type, s + k, n - k);
+		return 0;
+	}
 	case IOC_NAMESPACE:
 		if (!plain_text(s, n, IOC_SHORT_MAX, true))
 			FAIL_X("bad value (1-255 printable bytes, no blanks)", s, n);

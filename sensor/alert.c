@@ -7,23 +7,28 @@
 #define CAT_MINING "Crypto Currency Mining Activity Detected"
 
 static const struct signature sigs[SIG__COUNT] = {
-	[SIG_STRATUM_CLIENT] = { 4960001, 1, 1, "DAVY MINING Stratum client session (login, subscribe, authorize or submit)",
+	[SIG_STRATUM_CLIENT] = { 4960001, 1, 1, false, "DAVY MINING Stratum client session (login, subscribe, authorize or submit)",
 				 CAT_MINING },
-	[SIG_STRATUM_SERVER] = { 4960002, 1, 1, "DAVY MINING Stratum pool messages seen from the server side alone",
+	[SIG_STRATUM_SERVER] = { 4960002, 1, 1, false, "DAVY MINING Stratum pool messages seen from the server side alone",
 				 CAT_MINING },
-	[SIG_NDPI_MINING] = { 4960003, 1, 2, "DAVY MINING nDPI classified the flow as Mining, stream not readable as Stratum",
+	[SIG_NDPI_MINING] = { 4960003, 1, 2, false, "DAVY MINING nDPI classified the flow as Mining, stream not readable as Stratum",
 			      CAT_MINING },
-	[SIG_STRATUM_V2] = { 4960004, 1, 3, "DAVY MINING possible Stratum V2 (Noise handshake 64/170 bytes, framed records)",
+	[SIG_STRATUM_V2] = { 4960004, 1, 3, false, "DAVY MINING possible Stratum V2 (Noise handshake 64/170 bytes, framed records)",
 			     CAT_MINING },
-	[SIG_IOC_POOL_LOOKUP] = { 4960101, 1, 2, "DAVY IOC mining pool domain looked up", CAT_MINING },
-	[SIG_IOC_POOL] = { 4960102, 1, 2, "DAVY IOC connection to a mining pool", CAT_MINING },
-	[SIG_IOC_AGENT] = { 4960103, 1, 1, "DAVY IOC miner agent in a Stratum session", CAT_MINING },
-	[SIG_IOC_WALLET] = { 4960104, 1, 1, "DAVY IOC listed wallet in a Stratum login", CAT_MINING },
-	[SIG_IOC_C2] = { 4960105, 1, 1, "DAVY IOC command-and-control address or domain",
+	[SIG_IOC_POOL_LOOKUP] = { 4960101, 1, 2, false, "DAVY IOC mining pool domain looked up", CAT_MINING },
+	[SIG_IOC_POOL] = { 4960102, 1, 2, false, "DAVY IOC connection to a mining pool", CAT_MINING },
+	[SIG_IOC_AGENT] = { 4960103, 1, 1, false, "DAVY IOC miner agent in a Stratum session", CAT_MINING },
+	[SIG_IOC_WALLET] = { 4960104, 1, 1, false, "DAVY IOC listed wallet in a Stratum login", CAT_MINING },
+	[SIG_IOC_C2] = { 4960105, 1, 1, false, "DAVY IOC command-and-control address or domain",
 			 "A Network Trojan was Detected" },
-	[SIG_IOC_POOL_URL] = { 4960106, 1, 2, "DAVY IOC mining pool named in a cleartext stratum URL",
+	[SIG_IOC_POOL_URL] = { 4960106, 1, 2, false, "DAVY IOC mining pool named in a cleartext stratum URL",
 			       CAT_MINING },
-	[SIG_IOC_OTHER] = { 4960109, 1, 2, "DAVY IOC listed indicator", "Potentially Bad Traffic" },
+	[SIG_IOC_OTHER] = { 4960109, 1, 2, false, "DAVY IOC listed indicator", "Potentially Bad Traffic" },
+	[SIG_IOC_IMAGE] = { 4960107, 1, 1, false, "DAVY IOC flow of a pod running a listed image", CAT_MINING },
+	[SIG_IOC_NAMESPACE] = { 4960108, 1, 3, false, "DAVY IOC flow of a pod in a listed namespace",
+				"Potentially Bad Traffic" },
+	[SIG_POLICY_COUNTRY] = { 4960201, 1, 3, true, "DAVY POLICY connection with a listed country",
+				 "Potential Corporate Privacy Violation" },
 };
 
 const char *ioc_where_name(int w)
@@ -35,6 +40,9 @@ const char *ioc_where_name(int w)
 		[IOC_W_HTTP_HOST] = "http.hostname", [IOC_W_JA3] = "tls.ja3.hash",
 		[IOC_W_STRATUM_LOGIN] = "stratum.login", [IOC_W_STRATUM_AGENT] = "stratum.agent",
 		[IOC_W_STRATUM_HOST] = "stratum.host", [IOC_W_PAYLOAD_URL] = "payload.stratum_url",
+		[IOC_W_SRC_ASN] = "geo.src.asn", [IOC_W_DEST_ASN] = "geo.dest.asn",
+		[IOC_W_SRC_IMAGE] = "k8s.src.images", [IOC_W_DEST_IMAGE] = "k8s.dest.images",
+		[IOC_W_SRC_NAMESPACE] = "k8s.src.namespace", [IOC_W_DEST_NAMESPACE] = "k8s.dest.namespace",
 	};
 	return w > 0 && w < IOC_W__COUNT ? n[w] : "";
 }
@@ -97,12 +105,14 @@ size_t record_alert(struct jbuf *j, const struct classifier *c, const struct flo
 	jb_str(j, "signature", sg->msg);
 	jb_str(j, "category", sg->category);
 	jb_u64(j, "severity", severity(sg, ioc));
-	jb_obj_open(j, "metadata");
-	meta(j, "mitre_tactic_id", "TA0040");
-	meta(j, "mitre_tactic_name", "Impact");
-	meta(j, "mitre_technique_id", "T1496");
-	meta(j, "mitre_technique_name", "Resource_Hijacking");
-	jb_obj_close(j);
+	if (!sg->no_mitre) {
+		jb_obj_open(j, "metadata");
+		meta(j, "mitre_tactic_id", "TA0040");
+		meta(j, "mitre_tactic_name", "Impact");
+		meta(j, "mitre_technique_id", "T1496");
+		meta(j, "mitre_technique_name", "Resource_Hijacking");
+		jb_obj_close(j);
+	}
 	jb_obj_close(j);
 
 	if (ioc) {
@@ -117,6 +127,14 @@ size_t record_alert(struct jbuf *j, const struct classifier *c, const struct flo
 			jb_str(j, "description", ioc->description);
 		jb_str(j, "severity", ioc_severity_name(ioc->severity));
 		jb_str(j, "matched", ioc_where_name(due->where[s]));
+		jb_obj_close(j);
+	}
+	if (s == SIG_POLICY_COUNTRY) {
+		int side = due->where[s] ? 1 : 0;
+		jb_obj_open(j, "policy");
+		jb_str(j, "rule", "alert-countries");
+		jb_str(j, "country", rc->geo[side].country);
+		jb_str(j, "matched", side ? "geo.dest.country" : "geo.src.country");
 		jb_obj_close(j);
 	}
 	if (f->stratum && f->stratum->info.dialect != STRATUM_NONE)

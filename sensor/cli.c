@@ -107,6 +107,18 @@ static const char usage[] =
 "                           MMDB of that layout (DB-IP lite): public endpoints\n"
 "                           get geo.src/geo.dest country and city\n"
 "      --asn PATH           a GeoLite2-ASN layout database: asn and as_org\n"
+"      --geo-check-interval SEC  reopen the databases when a file changed,\n"
+"                           checked every SEC seconds (default 300; 0: only on\n"
+"                           SIGHUP). SIGHUP always reopens them\n"
+"      --alert-countries CC[,CC...]  alert (policy, sid 4960201) on a flow with\n"
+"                           an endpoint in one of these countries (ISO 3166-1\n"
+"                           alpha-2 codes; needs --geoip). Default: off\n"
+"      --pods PATH          the output of `kubectl get pods -A -o json`: pod\n"
+"                           addresses get k8s.src/k8s.dest (namespace, pod,\n"
+"                           node, app, service_account, images, owner)\n"
+"      --pods-check-interval SEC  reread --pods when it changed, checked every\n"
+"                           SEC seconds (default 5; 0: only on SIGHUP); a\n"
+"                           reread that fails keeps the previous pods\n"
 "\n"
 "DNS linkage (a connection to an address a DNS answer named carries the name):\n"
 "      --dns-cache-size N   addresses remembered (default 8192; each worker keeps\n"
@@ -130,7 +142,7 @@ enum {
 	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_VXLAN, OPT_GENEVE, OPT_GRE_UDP, OPT_TUN_DEPTH,
 	OPT_CARRIERS, OPT_DF_MAX, OPT_DF_TIMEOUT, OPT_FLOW_UPDATE, OPT_STRATUM_FLOWS,
 	OPT_REASM_MEM, OPT_DNS_CACHE, OPT_DNS_MIN_TTL, OPT_IOCS, OPT_NO_IOCS, OPT_IOCS_CHECK, OPT_ALERT_RATE, OPT_ALERT_RATE_SOURCES,
-	OPT_GEOIP, OPT_ASN, OPT_REDIS, OPT_REDIS_PREFIX, OPT_REDIS_MAXLEN, OPT_REDIS_QUEUE, OPT_REDIS_FULL, OPT_REDIS_TIMEOUT,
+	OPT_GEOIP, OPT_ASN, OPT_GEO_CHECK, OPT_ALERT_COUNTRIES, OPT_PODS, OPT_PODS_CHECK, OPT_REDIS, OPT_REDIS_PREFIX, OPT_REDIS_MAXLEN, OPT_REDIS_QUEUE, OPT_REDIS_FULL, OPT_REDIS_TIMEOUT,
 };
 
 static const struct option longopts[] = {
@@ -161,6 +173,10 @@ static const struct option longopts[] = {
 	{ "dns-min-ttl", required_argument, NULL, OPT_DNS_MIN_TTL },
 	{ "geoip", required_argument, NULL, OPT_GEOIP },
 	{ "asn", required_argument, NULL, OPT_ASN },
+	{ "geo-check-interval", required_argument, NULL, OPT_GEO_CHECK },
+	{ "alert-countries", required_argument, NULL, OPT_ALERT_COUNTRIES },
+	{ "pods", required_argument, NULL, OPT_PODS },
+	{ "pods-check-interval", required_argument, NULL, OPT_PODS_CHECK },
 	{ "redis", required_argument, NULL, OPT_REDIS },
 	{ "redis-prefix", required_argument, NULL, OPT_REDIS_PREFIX },
 	{ "redis-maxlen", required_argument, NULL, OPT_REDIS_MAXLEN },
@@ -195,6 +211,8 @@ void davy_config_default(struct davy_config *cfg)
 	cfg->dns_cache_entries = 8192;
 	cfg->dns_min_ttl = 300;
 	cfg->iocs_check_s = 10;
+	cfg->geo_check_s = 300;
+	cfg->pods_check_s = 5;
 	cfg->alert_rate_limit = 100;
 	cfg->alert_rate_window_us = 60 * 1000000ULL;
 	cfg->alert_rate_sources = 65536;
@@ -202,6 +220,33 @@ void davy_config_default(struct davy_config *cfg)
 	cfg->redis_maxlen = 1000000;
 	cfg->redis_queue_bytes = 256u << 20;
 	cfg->redis_timeout_s = 60;
+}
+
+/* --alert-countries: comma-separated ISO 3166-1 alpha-2 codes, any case;
+ * repeatable (the lists add up). */
+static int parse_countries(struct davy_config *cfg, const char *arg)
+{
+	const char *p = arg;
+	for (;;) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		char cc[3] = { 0 };
+		if (n == 2) {
+			cc[0] = (char)toupper((unsigned char)p[0]);
+			cc[1] = (char)toupper((unsigned char)p[1]);
+		}
+		if (n != 2 || cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' || cc[1] > 'Z') {
+			fprintf(stderr, "davy: --alert-countries '%s': '%.*s' is not a two-letter country code (ISO 3166-1 alpha-2, e.g. KP,IR)\n",
+				arg, (int)(n > 16 ? 16 : n), p);
+			return -1;
+		}
+		unsigned b = (unsigned)(cc[0] - 'A') * 26u + (unsigned)(cc[1] - 'A');
+		cfg->alert_countries[b >> 3] |= (uint8_t)(1u << (b & 7));
+		cfg->alert_countries_on = true;
+		if (!e)
+			return 0;
+		p = e + 1;
+	}
 }
 
 /* A Redis URL into cfg; what names it (the option or the variable) goes
@@ -479,6 +524,23 @@ int davy_cli_parse(struct davy_config *cfg, int argc, char **argv)
 		case OPT_ASN:
 			cfg->asn_path = optarg;
 			break;
+		case OPT_GEO_CHECK:
+			if (parse_u64("--geo-check-interval", optarg, 0, 86400, false, &v))
+				return DAVY_EXIT_FATAL;
+			cfg->geo_check_s = (uint32_t)v;
+			break;
+		case OPT_ALERT_COUNTRIES:
+			if (parse_countries(cfg, optarg) != 0)
+				return DAVY_EXIT_FATAL;
+			break;
+		case OPT_PODS:
+			cfg->pods_path = optarg;
+			break;
+		case OPT_PODS_CHECK:
+			if (parse_u64("--pods-check-interval", optarg, 0, 86400, false, &v))
+				return DAVY_EXIT_FATAL;
+			cfg->pods_check_s = (uint32_t)v;
+			break;
 		case OPT_REDIS:
 			if (set_redis_url(cfg, "option --redis", optarg) != 0)
 				return DAVY_EXIT_FATAL;
@@ -551,6 +613,11 @@ int davy_cli_parse(struct davy_config *cfg, int argc, char **argv)
 		const char *env = getenv("DAVY_REDIS_URL");
 		if (env && *env && set_redis_url(cfg, "DAVY_REDIS_URL", env) != 0)
 			return DAVY_EXIT_FATAL;
+	}
+
+	if (cfg->alert_countries_on && !cfg->geoip_path) {
+		fprintf(stderr, "davy: option --alert-countries needs a country database: --geoip PATH\n");
+		return DAVY_EXIT_FATAL;
 	}
 
 	if (cfg->nfiles == 0) {

@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 
 #include "geo.h"
+#include "ioc.h"
+#include "reload.h"
 
 static int open_one(MMDB_s *db, const char *opt, const char *path, char *err, size_t errlen)
 {
@@ -191,6 +193,13 @@ const struct geo_info *geo_lookup(struct geo_cache *c, const struct geo_dbs *g, 
 {
 	if (!geo_enabled(g))
 		return NULL;
+	if (c->of != g) { /* other databases than the slots' (a reload) */
+		if (c->of) {
+			memset(c->slot, 0, GEO_CACHE_SLOTS * sizeof(*c->slot));
+			c->flushes++;
+		}
+		c->of = g;
+	}
 	if (geo_skip(ipver, a)) {
 		c->st.skipped++;
 		return NULL;
@@ -212,4 +221,84 @@ const struct geo_info *geo_lookup(struct geo_cache *c, const struct geo_dbs *g, 
 			c->st.not_found++;
 	}
 	return s->info.found ? &s->info : NULL;
+}
+
+/* ---- reload ---------------------------------------------------------- */
+
+static uint64_t fingerprint(const struct geo_live *l)
+{
+	return (l->city_path ? ioc_path_fingerprint(l->city_path) : 0) * 0x100000001b3ULL +
+	       (l->asn_path ? ioc_path_fingerprint(l->asn_path) : 0);
+}
+
+static struct geo_dbs *open_new(const struct geo_live *l, char *err, size_t errlen)
+{
+	struct geo_dbs *g = malloc(sizeof(*g));
+	if (!g) {
+		snprintf(err, errlen, "out of memory for the MaxMind databases");
+		return NULL;
+	}
+	if (geo_open(g, l->city_path, l->asn_path, err, errlen) != 0) {
+		free(g);
+		return NULL;
+	}
+	return g;
+}
+
+int geo_live_init(struct geo_live *l, const char *city_path, const char *asn_path, FILE *log,
+		  char *err, size_t errlen)
+{
+	memset(l, 0, sizeof(*l));
+	l->city_path = city_path;
+	l->asn_path = asn_path;
+	l->log = log;
+	l->fp = fingerprint(l);
+	struct geo_dbs *g = open_new(l, err, errlen);
+	if (!g)
+		return -1;
+	atomic_init(&l->cur, g);
+	return 0;
+}
+
+bool geo_live_reload(void *arg, const char *why)
+{
+	struct geo_live *l = arg;
+	char err[512];
+	l->fp = fingerprint(l); /* before opening: a change during the open shows next time */
+	struct geo_dbs *g = open_new(l, err, sizeof(err));
+	if (!g) {
+		l->reload_failures++;
+		if (l->log) {
+			fprintf(l->log, "davy: MaxMind database reload (%s) failed: %s; still using the previous databases\n",
+				why, err);
+			fflush(l->log);
+		}
+		return false;
+	}
+	struct geo_dbs *old = atomic_exchange_explicit(&l->cur, g, memory_order_acq_rel);
+	live_synchronize(); /* no worker still looks up in old */
+	geo_close(old);
+	free(old);
+	l->reloads++;
+	if (l->log) {
+		fprintf(l->log, "davy: MaxMind databases reopened (%s)\n", why);
+		fflush(l->log);
+	}
+	return true;
+}
+
+bool geo_live_changed(void *arg)
+{
+	struct geo_live *l = arg;
+	return fingerprint(l) != l->fp;
+}
+
+void geo_live_free(struct geo_live *l)
+{
+	struct geo_dbs *g = atomic_load(&l->cur);
+	if (g) {
+		geo_close(g);
+		free(g);
+	}
+	atomic_store(&l->cur, NULL);
 }

@@ -218,6 +218,7 @@ struct ioc_set {
 	uint8_t *top24[2];             /* 2^24 bits */
 	uint8_t *top16[2];             /* 2^16 bits */
 	uint32_t *ports;               /* 65536 refs, NULL until a port */
+	uint8_t image_lens[32];        /* bit n: an image indicator n bytes long */
 	uint32_t *agents;              /* refs, load order */
 	uint32_t nagents, cap_agents;
 	struct ioc_opts opts;
@@ -523,6 +524,28 @@ const struct ioc *ioc_find_agent(const struct ioc_set *s, const char *q, size_t 
 	return NULL;
 }
 
+const struct ioc *ioc_find_image(const struct ioc_set *s, const char *ref, size_t len)
+{
+	if (!s || !ref || !s->exact[IOC_IMAGE].used)
+		return NULL;
+	size_t k = feed_image_skip(ref, len);
+	ref += k;
+	len -= k;
+	for (size_t n = len < 255 ? len : 255; n > 0; n--) {
+		if (!(s->image_lens[n >> 3] & (1u << (n & 7))))
+			continue;
+		const struct ioc *r = find_exact_str(s, IOC_IMAGE, ref, n);
+		if (r)
+			return r;
+	}
+	return NULL;
+}
+
+bool ioc_set_has(const struct ioc_set *s, enum ioc_type type)
+{
+	return s && type > IOC_NONE && type < IOC_TYPE__COUNT && s->stats.by_type[type] > 0;
+}
+
 const struct ioc *ioc_find_exact(const struct ioc_set *s, enum ioc_type type, const char *v,
 				 size_t len)
 {
@@ -705,6 +728,10 @@ static enum add_result add(struct ioc_set *s, const struct feed_entry *e, const 
 		break;
 	case IOC_AGENT:
 		s->agents[s->nagents++] = ref;
+		break;
+	case IOC_IMAGE:
+		if (e->value_len < 256)
+			s->image_lens[e->value_len >> 3] |= (uint8_t)(1u << (e->value_len & 7));
 		break;
 	default:
 		break;

@@ -1,19 +1,9 @@
 /* ioc_live.c - the current indicator set and its reload (ioc_live.h). */
-#include <errno.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <string.h>
-#include <time.h>
-
-#include <urcu-qsbr.h>
 
 #include "ioc_live.h"
-
-/* The grace period's guarantee for ThreadSanitizer (tsan.h): each reader
- * releases tsan_anchor at its quiescent states, and the reloader acquires
- * it after synchronize_rcu(): every read of the old set happened before its
- * free. */
-#include "tsan.h"
+#include "reload.h"
 
 static uint64_t fingerprint(const struct ioc_live *l)
 {
@@ -63,16 +53,14 @@ static void say_loaded(const struct ioc_live *l, const struct ioc_set *s, const 
 }
 
 int ioc_live_init(struct ioc_live *l, const char *const *paths, unsigned npaths, bool shipped,
-		  uint32_t check_s, bool quiet, FILE *log, char *err, size_t errlen)
+		  bool quiet, FILE *log, char *err, size_t errlen)
 {
 	memset(l, 0, sizeof(*l));
 	l->paths = paths;
 	l->npaths = npaths;
 	l->shipped = shipped;
-	l->check_s = check_s;
 	l->quiet = quiet;
 	l->log = log;
-	atomic_init(&l->stop, false);
 	l->fp = fingerprint(l);
 	struct ioc_set *s = build(l, false, err, errlen);
 	if (!s)
@@ -82,8 +70,9 @@ int ioc_live_init(struct ioc_live *l, const char *const *paths, unsigned npaths,
 	return 0;
 }
 
-bool ioc_live_reload(struct ioc_live *l, const char *why)
+bool ioc_live_reload(void *arg, const char *why)
 {
+	struct ioc_live *l = arg;
 	char err[512];
 	uint64_t fp = fingerprint(l); /* before reading: a change during the load shows next time */
 	struct ioc_set *s = build(l, true, err, sizeof(err));
@@ -99,8 +88,7 @@ bool ioc_live_reload(struct ioc_live *l, const char *why)
 		return false;
 	}
 	struct ioc_set *old = atomic_exchange_explicit(&l->cur, s, memory_order_acq_rel);
-	synchronize_rcu(); /* every reader passed a quiescent state: none holds old */
-	TSAN_ACQUIRE(&l->tsan_anchor);
+	live_synchronize(); /* every reader passed a quiescent state: none holds old */
 	ioc_set_free(old);
 	l->reloads++;
 	char what[96];
@@ -109,83 +97,15 @@ bool ioc_live_reload(struct ioc_live *l, const char *why)
 	return true;
 }
 
-static void *reloader_main(void *arg)
+bool ioc_live_changed(void *arg)
 {
 	struct ioc_live *l = arg;
-	sigset_t hup;
-	sigemptyset(&hup);
-	sigaddset(&hup, SIGHUP);
-	struct timespec next;
-	clock_gettime(CLOCK_MONOTONIC, &next);
-	next.tv_sec += l->check_s ? l->check_s : 3600;
-	while (!atomic_load(&l->stop)) {
-		struct timespec now, to = { 0, 0 };
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec < next.tv_sec || (now.tv_sec == next.tv_sec && now.tv_nsec < next.tv_nsec)) {
-			to.tv_sec = next.tv_sec - now.tv_sec;
-			to.tv_nsec = next.tv_nsec - now.tv_nsec;
-			if (to.tv_nsec < 0) {
-				to.tv_sec--;
-				to.tv_nsec += 1000000000L;
-			}
-		}
-		int sig = sigtimedwait(&hup, NULL, &to);
-		if (atomic_load(&l->stop))
-			break;
-		if (sig == SIGHUP) {
-			ioc_live_reload(l, "SIGHUP");
-			continue;
-		}
-		if (sig < 0 && errno == EINTR)
-			continue;
-		clock_gettime(CLOCK_MONOTONIC, &next);
-		next.tv_sec += l->check_s ? l->check_s : 3600;
-		if (!l->check_s)
-			continue;
-		l->reload_checks++;
-		if (fingerprint(l) != l->fp)
-			ioc_live_reload(l, "feed files changed");
-	}
-	return NULL;
-}
-
-int ioc_live_start(struct ioc_live *l)
-{
-	if (pthread_create(&l->th, NULL, reloader_main, l) != 0)
-		return -1;
-	l->running = true;
-	return 0;
-}
-
-void ioc_live_stop(struct ioc_live *l)
-{
-	if (!l->running)
-		return;
-	atomic_store(&l->stop, true);
-	pthread_kill(l->th, SIGHUP); /* wakes sigtimedwait; SIGHUP is blocked there */
-	pthread_join(l->th, NULL);
-	l->running = false;
+	l->reload_checks++;
+	return fingerprint(l) != l->fp;
 }
 
 void ioc_live_free(struct ioc_live *l)
 {
 	ioc_set_free(atomic_load(&l->cur));
 	atomic_store(&l->cur, NULL);
-}
-
-void ioc_live_reader_register(void)
-{
-	rcu_register_thread();
-}
-
-void ioc_live_reader_unregister(struct ioc_live *l)
-{
-	TSAN_RELEASE(&l->tsan_anchor);
-	rcu_unregister_thread();
-}
-
-void ioc_live_quiescent(struct ioc_live *l)
-{
-	TSAN_RELEASE(&l->tsan_anchor);
-	rcu_quiescent_state();
 }

@@ -1,15 +1,21 @@
 /* ioc_match.c - a flow's facts against the indicator set (ioc_match.h). */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "classify.h"
 #include "dns.h"
 #include "ioc_match.h"
+#include "pods.h"
 #include "stratum_flow.h"
 #include "stratum_url.h"
 
 static enum alert_sig sig_of(const struct ioc *ioc, enum ioc_where where)
 {
+	if (ioc->type == IOC_IMAGE)
+		return SIG_IOC_IMAGE;
+	if (ioc->type == IOC_NAMESPACE)
+		return SIG_IOC_NAMESPACE;
 	if (strcmp(ioc->category, "c2") == 0)
 		return SIG_IOC_C2;
 	if (ioc->type == IOC_AGENT)
@@ -141,5 +147,49 @@ void ioc_match_flow(const struct ioc_set *set, struct flow *f, bool classified,
 		f->ioc_done |= IOC_CK_AGENT;
 		hit(f, ioc_find_agent(set, si->agent, strlen(si->agent)), IOC_W_STRATUM_AGENT, cdir,
 		    due, st);
+	}
+}
+
+static const struct ioc *asn(const struct ioc_set *set, uint32_t n)
+{
+	if (!n)
+		return NULL;
+	char t[16];
+	int k = snprintf(t, sizeof(t), "AS%u", n);
+	return ioc_find_exact(set, IOC_ASN, t, (size_t)k);
+}
+
+static const struct ioc *image(const struct ioc_set *set, const struct pod *p)
+{
+	for (uint32_t i = 0; i < p->nimages; i++) {
+		const struct ioc *r = ioc_find_image(set, p->images[i], strlen(p->images[i]));
+		if (r)
+			return r;
+	}
+	return NULL;
+}
+
+void ioc_match_identity(const struct ioc_set *set, struct flow *f, const struct ioc_identity *id,
+			struct alert_due *due, struct ioc_match_stats *st)
+{
+	if (!set || (f->ioc_done & IOC_CK_IDENTITY))
+		return;
+	f->ioc_done |= IOC_CK_IDENTITY;
+	static const uint8_t w_asn[2] = { IOC_W_SRC_ASN, IOC_W_DEST_ASN };
+	static const uint8_t w_img[2] = { IOC_W_SRC_IMAGE, IOC_W_DEST_IMAGE };
+	static const uint8_t w_ns[2] = { IOC_W_SRC_NAMESPACE, IOC_W_DEST_NAMESPACE };
+	/* the destination first, as for addresses; dir: who sent the evidence */
+	for (int side = 1; side >= 0; side--) {
+		int dir = side == 1 ? 0 : 1;
+		if (id->asn[side])
+			hit(f, asn(set, id->asn[side]), w_asn[side], dir, due, st);
+		const struct pod *p = id->pod[side];
+		if (!p)
+			continue;
+		if (p->nimages && ioc_set_has(set, IOC_IMAGE))
+			hit(f, image(set, p), w_img[side], side, due, st);
+		if (p->ns[0] && ioc_set_has(set, IOC_NAMESPACE))
+			hit(f, ioc_find_exact(set, IOC_NAMESPACE, p->ns, strlen(p->ns)), w_ns[side], side,
+			    due, st);
 	}
 }

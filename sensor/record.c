@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "community_id.h"
+#include "pods.h"
 #include "record.h"
 #include "stratum_flow.h"
 
@@ -222,8 +223,45 @@ static void geo_object(struct jbuf *j, const char *key, const struct geo_info *g
 	jb_obj_close(j);
 }
 
+static void opt_str(struct jbuf *j, const char *key, const char *v)
+{
+	if (v[0])
+		jb_str(j, key, v);
+}
+
+static void pod_object(struct jbuf *j, const char *key, const struct pod *p)
+{
+	jb_obj_open(j, key);
+	jb_str(j, "namespace", p->ns);
+	jb_str(j, "pod", p->name);
+	opt_str(j, "node", p->node);
+	opt_str(j, "app", p->app);
+	opt_str(j, "service_account", p->service_account);
+	if (p->nimages) {
+		jb_arr_open(j, "images");
+		for (uint32_t i = 0; i < p->nimages; i++)
+			jb_str(j, NULL, p->images[i]);
+		jb_arr_close(j);
+	}
+	if (p->owner_kind[0] || p->owner_name[0]) {
+		jb_obj_open(j, "owner");
+		opt_str(j, "kind", p->owner_kind);
+		opt_str(j, "name", p->owner_name);
+		jb_obj_close(j);
+	}
+	jb_obj_close(j);
+}
+
 void record_trailer(struct jbuf *j, const struct record_ctx *rc)
 {
+	if (rc->pod[0] || rc->pod[1]) {
+		jb_obj_open(j, "k8s");
+		if (rc->pod[0])
+			pod_object(j, "src", rc->pod[0]);
+		if (rc->pod[1])
+			pod_object(j, "dest", rc->pod[1]);
+		jb_obj_close(j);
+	}
 	if (rc->geo[0].found || rc->geo[1].found) {
 		jb_obj_open(j, "geo");
 		if (rc->geo[0].found)

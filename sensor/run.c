@@ -31,9 +31,11 @@
 #include "ioc_live.h"
 #include "ioc_match.h"
 #include "ingest.h"
+#include "pods_live.h"
 #include "queue.h"
 #include "record.h"
 #include "redis_out.h"
+#include "reload.h"
 #include "stratum_flow.h"
 
 #define OUT_QUEUE_BYTES (4u << 20)
@@ -56,6 +58,12 @@ static size_t align8(size_t n)
 	return (n + 7) & ~(size_t)7;
 }
 
+/* only uint64_t counters */
+struct pod_lookup_stats {
+	uint64_t lookups; /* endpoint addresses looked up in the pod map */
+	uint64_t found;   /* of which a pod's */
+};
+
 struct worker {
 	unsigned id, nworkers;
 	const struct davy_config *cfg;
@@ -68,8 +76,12 @@ struct worker {
 	const struct ioc_set *iocs; /* live's set, as of the last quiescent state */
 	struct ioc_match_stats iocst;
 	struct alert_limit *limit; /* shared by all workers; NULL: no limit */
-	const struct geo_dbs *geo; /* shared, read-only; NULL: no --geoip/--asn */
+	struct geo_live *geol;     /* NULL: no --geoip/--asn */
+	const struct geo_dbs *geo; /* geol's, as of the last quiescent state */
 	struct geo_cache geoc;     /* this worker's lookups */
+	struct pods_live *podl;    /* NULL: no --pods */
+	const struct pod_map *pods; /* podl's, as of the last quiescent state */
+	struct pod_lookup_stats podst;
 	pthread_t th;
 	uint64_t records;
 	uint64_t alerts[SIG__COUNT];
@@ -143,10 +155,22 @@ static void worker_commit(struct worker *w, struct mq_msg *m, size_t len)
 
 /* The sensor name and the flow's endpoints' enrichment, for its records:
  * looked up when a record is written, through the worker's cache. */
+static const struct pod *worker_pod(struct worker *w, const struct flow *f, int side)
+{
+	if (!w->pods)
+		return NULL;
+	w->podst.lookups++;
+	const struct pod *p = pods_find(w->pods, f->key.ipver,
+					f->key.addr[side == 0 ? f->src_side : !f->src_side]);
+	w->podst.found += p != NULL;
+	return p;
+}
+
 static void worker_ctx(struct worker *w, const struct flow *f, struct record_ctx *rc)
 {
 	rc->sensor = w->cfg->sensor_name;
 	for (int side = 0; side < 2; side++) {
+		rc->pod[side] = worker_pod(w, f, side);
 		const struct geo_info *g =
 			geo_lookup(&w->geoc, w->geo, f->key.ipver,
 				   f->key.addr[side == 0 ? f->src_side : !f->src_side]);
@@ -162,10 +186,15 @@ static void worker_alerts(struct worker *w, struct flow *f, const struct alert_d
 {
 	struct record_ctx rc;
 	bool have_rc = false;
+	/* the rate limit's source: the source's pod (by its first address, so
+	 * a dual-stack pod is one source), else the source address */
+	const struct pod *sp = w->limit ? worker_pod(w, f, 0) : NULL;
+	uint8_t kver = sp ? sp->ipver : f->key.ipver;
+	const uint8_t *key = sp ? sp->addr : f->key.addr[f->src_side];
 	for (int s = 0; s < SIG__COUNT; s++) {
 		if (!(due->sigs & (1u << s)))
 			continue;
-		if (w->limit && !alert_limit_allow(w->limit, f->key.ipver, f->key.addr[f->src_side], ts_us)) {
+		if (w->limit && !alert_limit_allow(w->limit, kver, key, ts_us)) {
 			w->rate_limited[s]++;
 			continue;
 		}
@@ -195,6 +224,45 @@ static void worker_iocs(struct worker *w, struct flow *f, uint64_t ts_us)
 		return;
 	struct alert_due due = { 0 };
 	ioc_match_flow(w->iocs, f, f->cls.nf == NULL, &due, &w->iocst);
+	if (due.sigs)
+		worker_alerts(w, f, &due, ts_us);
+}
+
+/* At a flow's first packet: the indicators on its endpoints' identity
+ * (AS numbers, pods' images and namespaces: ioc_match_identity) and the
+ * --alert-countries policy. Lookups only for what is configured. */
+static void worker_identity(struct worker *w, struct flow *f, uint64_t ts_us)
+{
+	struct alert_due due = { 0 };
+	const struct davy_config *cfg = w->cfg;
+	bool want_asn = w->iocs && w->geo && w->geo->has_asn && ioc_set_has(w->iocs, IOC_ASN);
+	bool want_pod = w->iocs && w->pods &&
+			(ioc_set_has(w->iocs, IOC_IMAGE) || ioc_set_has(w->iocs, IOC_NAMESPACE));
+	if (want_asn || want_pod) {
+		struct ioc_identity id = { { 0, 0 }, { NULL, NULL } };
+		for (int side = 0; side < 2; side++) {
+			if (want_pod)
+				id.pod[side] = worker_pod(w, f, side);
+			const struct geo_info *g =
+				want_asn ? geo_lookup(&w->geoc, w->geo, f->key.ipver,
+						      f->key.addr[side == 0 ? f->src_side : !f->src_side])
+					 : NULL;
+			id.asn[side] = g ? g->asn : 0;
+		}
+		ioc_match_identity(w->iocs, f, &id, &due, &w->iocst);
+	}
+	if (cfg->alert_countries_on && w->geo) {
+		for (int side = 1; side >= 0; side--) { /* the destination first */
+			const struct geo_info *g =
+				geo_lookup(&w->geoc, w->geo, f->key.ipver,
+					   f->key.addr[side == 0 ? f->src_side : !f->src_side]);
+			if (g && davy_country_listed(cfg->alert_countries, g->country) &&
+			    alert_due_add(f, &due, SIG_POLICY_COUNTRY, side == 1 ? 0 : 1)) {
+				due.where[SIG_POLICY_COUNTRY] = (uint8_t)side;
+				break;
+			}
+		}
+	}
 	if (due.sigs)
 		worker_alerts(w, f, &due, ts_us);
 }
@@ -274,6 +342,7 @@ static void worker_packet(struct worker *w, struct wpkt *wp)
 		classify_start(&w->cls, &f->cls);
 		f->next_update_us = every ? f->first_us + every : 0;
 		worker_link_dns(w, f, p.ts_us);
+		worker_identity(w, f, p.ts_us);
 	}
 	if (f->cls.nf)
 		classify_packet(&w->cls, &f->cls, wp->bytes, p.l3_len, p.ts_us);
@@ -308,24 +377,23 @@ static void worker_packet(struct worker *w, struct wpkt *wp)
 	}
 }
 
-/* A quiescent state for the indicator set's reload (ioc_live.h): this
- * worker holds nothing from the set it had; it picks up the current one. */
+/* A quiescent state for the reloads (reload.h): this worker holds nothing
+ * from the indicator set, databases or pod map it had; it picks up the
+ * current ones. */
 static void worker_quiescent(struct worker *w)
 {
-	if (!w->live)
-		return;
-	ioc_live_quiescent(w->live);
-	w->iocs = ioc_live_get(w->live);
+	live_quiescent();
+	w->iocs = w->live ? ioc_live_get(w->live) : NULL;
+	w->geo = geo_live_get(w->geol);
+	w->pods = pods_live_get(w->podl);
 }
 
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	unsigned round = 0, since_qs = 0;
-	if (w->live) {
-		ioc_live_reader_register();
-		w->iocs = ioc_live_get(w->live);
-	}
+	live_reader_register();
+	worker_quiescent(w);
 	for (;;) {
 		struct mq_msg *m = mq_peek(&w->in);
 		if (!m) {
@@ -353,10 +421,10 @@ static void *worker_main(void *arg)
 			break;
 		}
 	}
-	if (w->live) {
-		w->iocs = NULL;
-		ioc_live_reader_unregister(w->live);
-	}
+	w->iocs = NULL;
+	w->geo = NULL;
+	w->pods = NULL;
+	live_reader_unregister();
 	struct mq_msg *m;
 	while (!(m = mq_reserve(&w->out, 0)))
 		mq_backoff(&round);
@@ -636,6 +704,7 @@ COUNTERS_ONLY(struct stratum_flow_stats);
 COUNTERS_ONLY(struct reasm_stats);
 COUNTERS_ONLY(struct dnscache_stats);
 COUNTERS_ONLY(struct ioc_match_stats);
+COUNTERS_ONLY(struct pod_lookup_stats);
 
 struct totals {
 	struct flow_stats fs;
@@ -645,6 +714,8 @@ struct totals {
 	struct dnscache_stats dc;
 	struct ioc_match_stats im;
 	struct geo_stats geo;
+	uint64_t geo_flushes;
+	struct pod_lookup_stats pods;
 	uint64_t alerts[SIG__COUNT];
 	uint64_t rate_limited[SIG__COUNT];
 	uint64_t records, updates, record_overflow, in_waits, out_waits;
@@ -662,6 +733,8 @@ static void sum_workers(const struct worker *w, unsigned n, struct totals *t)
 		counters_add(&t->dc, &w[i].dns.st, sizeof(t->dc));
 		counters_add(&t->im, &w[i].iocst, sizeof(t->im));
 		counters_add(&t->geo, &w[i].geoc.st, sizeof(t->geo));
+		t->geo_flushes += w[i].geoc.flushes;
+		counters_add(&t->pods, &w[i].podst, sizeof(t->pods));
 		counters_add(t->alerts, w[i].alerts, sizeof(t->alerts));
 		counters_add(t->rate_limited, w[i].rate_limited, sizeof(t->rate_limited));
 		t->updates += w[i].updates;
@@ -711,8 +784,51 @@ static void redis_stats(struct jbuf *j, const struct redis_out *ro)
 	jb_u64(j, "redis_queue_size", ro->cap);
 }
 
+/* The reloadable inputs, for the stats record. */
+struct inputs {
+	struct ioc_live *live;
+	struct geo_live *geo;
+	struct pods_live *pods;
+};
+
+/* Frees what was loaded (at the end, or on a start-up error). */
+static void inputs_free(struct inputs *in)
+{
+	if (in->live)
+		ioc_live_free(in->live);
+	if (in->geo)
+		geo_live_free(in->geo);
+	if (in->pods)
+		pods_live_free(in->pods);
+}
+
+static void pods_stats(struct jbuf *j, const struct totals *t, struct pods_live *pl)
+{
+	const struct pod_map *m = pods_live_get(pl);
+	const struct pods_stats *ps = pods_map_stats(m);
+	jb_obj_open(j, "pods");
+	jb_u64(j, "pods", pods_count(m));
+	jb_u64(j, "addresses", pods_addresses(m));
+	jb_u64(j, "items", ps->items);
+	jb_u64(j, "host_network", ps->host_network);
+	jb_u64(j, "finished", ps->finished);
+	jb_u64(j, "no_address", ps->no_address);
+	jb_u64(j, "not_pods", ps->not_pods);
+	jb_u64(j, "bad_items", ps->bad_items);
+	jb_u64(j, "bad_addresses", ps->bad_addresses);
+	jb_u64(j, "bad_strings", ps->bad_strings);
+	jb_u64(j, "address_conflicts", ps->address_conflicts);
+	jb_u64(j, "images_cut", ps->images_cut);
+	jb_u64(j, "memory", pods_bytes(m));
+	jb_u64(j, "reloads", pl->reloads);
+	jb_u64(j, "reload_failures", pl->reload_failures);
+	jb_u64(j, "lookups", t->pods.lookups);
+	jb_u64(j, "found", t->pods.found);
+	jb_obj_close(j);
+}
+
 static size_t stats_record(struct jbuf *j, const struct davy_config *cfg, const struct reader *r,
-			   const struct totals *t, struct ioc_live *live, struct alert_limit *limit,
+			   const struct totals *t, const struct inputs *in, struct alert_limit *limit,
 			   const struct redis_out *ro, double elapsed)
 {
 	char ts[RECORD_TIME_LEN];
@@ -825,6 +941,7 @@ static size_t stats_record(struct jbuf *j, const struct davy_config *cfg, const 
 	jb_u64(j, "flows_linked", t->fs.dns_linked);
 	jb_u64(j, "flows_no_memory", t->fs.dns_no_memory);
 	jb_obj_close(j);
+	struct ioc_live *live = in->live;
 	jb_obj_open(j, "iocs");
 	const struct ioc_set *set = live ? ioc_live_get(live) : NULL;
 	jb_u64(j, "indicators", set ? ioc_set_count(set) : 0);
@@ -865,8 +982,13 @@ static size_t stats_record(struct jbuf *j, const struct davy_config *cfg, const 
 		jb_u64(j, "skipped", t->geo.skipped);
 		jb_u64(j, "errors", t->geo.errors);
 		jb_u64(j, "cache_size", GEO_CACHE_SLOTS); /* per worker */
+		jb_u64(j, "cache_flushes", t->geo_flushes);
+		jb_u64(j, "reloads", in->geo->reloads);
+		jb_u64(j, "reload_failures", in->geo->reload_failures);
 		jb_obj_close(j);
 	}
+	if (in->pods)
+		pods_stats(j, t, in->pods);
 	jb_obj_open(j, "queues");
 	jb_u64(j, "worker_full_waits", t->in_waits);
 	jb_u64(j, "output_full_waits", t->out_waits);
@@ -897,7 +1019,7 @@ int davy_run(const struct davy_config *cfg)
 {
 	char err[512];
 	int status = DAVY_EXIT_OK;
-	/* SIGHUP reloads (ioc_live.h): blocked from here on, in this thread and
+	/* SIGHUP reloads (reload.h): blocked from here on, in this thread and
 	 * every thread it starts; the reloader takes it with sigtimedwait */
 	sigset_t hup;
 	sigemptyset(&hup);
@@ -916,19 +1038,53 @@ int davy_run(const struct davy_config *cfg)
 		pcap_close(pc);
 	}
 
-	/* Indicators: loaded before anything runs; reloaded on SIGHUP or when
-	 * a feed file changes (ioc_live.h). SIGHUP was blocked above, before
-	 * any thread starts, so only the reloader's sigtimedwait takes it. */
+	/* What davy reads from files besides captures: loaded before anything
+	 * runs, reloaded on SIGHUP or when a file changes (reload.h). SIGHUP was
+	 * blocked above, before any thread starts, so only the reloader's
+	 * sigtimedwait takes it. A start-up error frees what was loaded. */
+	struct inputs inp = { NULL, NULL, NULL };
+	struct reloader rl;
+	reloader_init(&rl);
+	/* MaxMind databases and the pod list: a file that does not open is a
+	 * start-up error; reopened on SIGHUP and when they change */
+	struct geo_live geo_set, *geo = NULL;
+	if (cfg->geoip_path || cfg->asn_path) {
+		if (geo_live_init(&geo_set, cfg->geoip_path, cfg->asn_path, stderr, err, sizeof(err)) != 0) {
+			fprintf(stderr, "davy: %s\n", err);
+			return DAVY_EXIT_FATAL;
+		}
+		inp.geo = &geo_set;
+		geo = &geo_set;
+		reloader_add(&rl, geo_live_reload, geo_live_changed, geo, "database files changed",
+			     cfg->geo_check_s);
+	}
+	struct pods_live pods_set, *pods = NULL;
+	if (cfg->pods_path) {
+		if (pods_live_init(&pods_set, cfg->pods_path, cfg->quiet, stderr, err, sizeof(err)) != 0) {
+			fprintf(stderr, "davy: %s\n", err);
+			inputs_free(&inp);
+			return DAVY_EXIT_FATAL;
+		}
+		inp.pods = &pods_set;
+		pods = &pods_set;
+		reloader_add(&rl, pods_live_reload, pods_live_changed, pods, "pod list changed",
+			     cfg->pods_check_s);
+	}
+
 	static const char *const shipped[] = { DAVY_IOCS_DIR };
 	struct ioc_live live_set, *live = NULL;
 	if (!cfg->no_iocs) {
 		bool sh = cfg->nioc_paths == 0;
 		if (ioc_live_init(&live_set, sh ? shipped : cfg->ioc_paths, sh ? 1 : cfg->nioc_paths,
-				  sh, cfg->iocs_check_s, cfg->quiet, stderr, err, sizeof(err)) != 0) {
+				  sh, cfg->quiet, stderr, err, sizeof(err)) != 0) {
 			fprintf(stderr, "davy: %s\n", err);
+			inputs_free(&inp);
 			return DAVY_EXIT_FATAL;
 		}
 		live = &live_set;
+		inp.live = live;
+		reloader_add(&rl, ioc_live_reload, ioc_live_changed, live, "feed files changed",
+			     cfg->iocs_check_s);
 	}
 
 	struct output o = { .path = cfg->out_path };
@@ -938,8 +1094,7 @@ int davy_run(const struct davy_config *cfg)
 	o.fp = !to_file ? NULL : to_stdout ? stdout : fopen(cfg->out_path, "w");
 	if (to_file && !o.fp) {
 		fprintf(stderr, "davy: cannot open output '%s': %s\n", cfg->out_path, strerror(errno));
-		if (live)
-			ioc_live_free(live);
+		inputs_free(&inp);
 		return DAVY_EXIT_FATAL;
 	}
 	char *obuf = to_file ? malloc(1 << 20) : NULL; /* freed after the stream is closed */
@@ -964,6 +1119,11 @@ int davy_run(const struct davy_config *cfg)
 		snprintf(rc.prefix, sizeof(rc.prefix), "%s", cfg->redis_prefix);
 		if (redis_out_init(&ro_set, &rc, err, sizeof(err)) != 0) {
 			fprintf(stderr, "davy: %s\n", err);
+			inputs_free(&inp);
+			if (o.fp && !to_stdout) {
+				fclose(o.fp);
+				free(obuf); /* stdout keeps its buffer until exit */
+			}
 			return DAVY_EXIT_FATAL;
 		}
 		ro = &ro_set;
@@ -971,16 +1131,6 @@ int davy_run(const struct davy_config *cfg)
 	}
 	o.ro = ro;
 	o.stop = &stop;
-
-	/* MaxMind databases: a file that does not open is a start-up error */
-	struct geo_dbs geo_set, *geo = NULL;
-	if (cfg->geoip_path || cfg->asn_path) {
-		if (geo_open(&geo_set, cfg->geoip_path, cfg->asn_path, err, sizeof(err)) != 0) {
-			fprintf(stderr, "davy: %s\n", err);
-			return DAVY_EXIT_FATAL;
-		}
-		geo = &geo_set;
-	}
 
 	struct alert_limit limit_tab, *limit = NULL;
 	if (cfg->alert_rate_limit) {
@@ -1005,7 +1155,8 @@ int davy_run(const struct davy_config *cfg)
 		w[i].cfg = cfg;
 		w[i].live = live;
 		w[i].limit = limit;
-		w[i].geo = geo;
+		w[i].geol = geo;
+		w[i].podl = pods;
 		if (mq_init(&w[i].in, cfg->ring_bytes, (unsigned)(cfg->ring_bytes / 256)) != 0 ||
 		    mq_init(&w[i].out, OUT_QUEUE_BYTES, 4096) != 0) {
 			fprintf(stderr, "davy: cannot allocate queues for worker %u\n", i);
@@ -1047,8 +1198,8 @@ int davy_run(const struct davy_config *cfg)
 		fprintf(stderr, "davy: cannot start output thread\n");
 		return DAVY_EXIT_FATAL;
 	}
-	if (live && ioc_live_start(live) != 0)
-		fprintf(stderr, "davy: cannot start the indicator reloader; feeds will not reload\n");
+	if (reloader_start(&rl) != 0)
+		fprintf(stderr, "davy: cannot start the reloader; feeds, databases and pods will not reload\n");
 
 	for (unsigned i = 0; i < cfg->nfiles && !r.stopped; i++) {
 		const char *path = cfg->files[i];
@@ -1074,8 +1225,7 @@ int davy_run(const struct davy_config *cfg)
 	for (unsigned i = 0; i < n; i++)
 		pthread_join(w[i].th, NULL);
 	pthread_join(o.th, NULL);
-	if (live)
-		ioc_live_stop(live);
+	reloader_stop(&rl);
 	double elapsed = since(&r.t0);
 
 	struct totals t;
@@ -1087,7 +1237,7 @@ int davy_run(const struct davy_config *cfg)
 	 * so its redis_* counters cover every other record */
 	if (ro)
 		redis_out_drain(ro);
-	size_t slen = stats_record(&j, cfg, &r, &t, live, limit, ro, elapsed);
+	size_t slen = stats_record(&j, cfg, &r, &t, &inp, limit, ro, elapsed);
 	if (ro && slen && redis_out_push(ro, sbuf, slen) == RP_FULL)
 		fprintf(stderr, "davy: redis: no room for the stats record\n"); /* cannot happen: drained */
 	if (ro && redis_out_drain(ro) != 0) {
@@ -1128,14 +1278,12 @@ int davy_run(const struct davy_config *cfg)
 	}
 	free(w);
 	ingest_free(&r.in);
-	if (live)
-		ioc_live_free(live);
+	inputs_free(&inp);
 	if (limit)
 		alert_limit_free(limit);
 	if (ro)
 		redis_out_free(ro);
-	if (geo)
-		geo_close(geo);
+
 	/* SIGHUP stays blocked: one arriving now, as the run ends, must not end
 	 * the process with the default action (it was meant as a reload) */
 	if (!to_stdout)

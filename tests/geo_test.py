@@ -27,23 +27,22 @@ libmaxmind-db-writer-perl).
 
 Usage: geo_test.py DAVY
 """
-import ipaddress
 import json
 import os
 import random
-import struct
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from davytest import (PCAP_HEADER_RAW, ROOT, Tally, _csum, alert_records,  # noqa: E402
-                      flow_records, norm_ip, pcap_record, run_davy, schema_errors,
-                      schema_validator, udp4)
+from davytest import (PCAP_HEADER_RAW, LiveDavy, Tally, alert_records,  # noqa: E402
+                      flow_records, mkmmdb as build_mmdb, norm_ip, pcap_record, perl_has,
+                      run_davy, schema_errors, schema_validator, udp_any)
 
 T = Tally("geo")
 DAVY = None
-MKMMDB = os.path.join(ROOT, "tests", "lib", "mkmmdb.pl")
 ORDER = ("country", "city", "asn", "as_org")
 T0 = 1700000000.0
 
@@ -113,16 +112,6 @@ def expected_geo(rec, city, asn):
 
 # ---- the capture --------------------------------------------------------------
 
-def udp6(src, dst, sport, dport, payload=b"x" * 32):
-    """An IPv6/UDP datagram (for LINKTYPE_RAW captures), UDP checksum set."""
-    s, d = ipaddress.IPv6Address(src).packed, ipaddress.IPv6Address(dst).packed
-    ulen = 8 + len(payload)
-    udp = struct.pack("!HHHH", sport, dport, ulen, 0) + payload
-    c = _csum(s + d + struct.pack("!IxxxB", ulen, 17) + udp) or 0xffff
-    udp = udp[:6] + struct.pack("!H", c) + udp[8:]
-    return struct.pack("!IHBB", 6 << 28, ulen, 17, 64) + s + d + udp
-
-
 def pairs():
     """The (src, dest) of each flow of the main capture."""
     p = [(SRC4, "8.8.8.8"), (SRC4, "1.1.1.1"), (SRC4, "9.9.9.9"), (SRC4, "200.160.0.8"),
@@ -140,8 +129,7 @@ def write_capture(path, flows):
     with open(path, "wb") as f:
         f.write(PCAP_HEADER_RAW)
         for i, (src, dst) in enumerate(flows):
-            v6 = ":" in src
-            pkt = (udp6 if v6 else udp4)(src, dst, 20000 + i, 9000)
+            pkt = udp_any(src, dst, 20000 + i, 9000)
             f.write(pcap_record(T0 + i * 0.01, pkt))
 
 
@@ -220,23 +208,9 @@ def check_schema(what, records):
             + str(errs[:3]))
 
 
-def perl_has(module):
-    try:
-        p = subprocess.run(["perl", f"-M{module}", "-e", "1"], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, timeout=60)
-    except OSError as e:
-        return False, f"perl: {e}"
-    if p.returncode != 0:
-        return False, f"perl module {module} is missing (Debian: libmaxmind-db-writer-perl)"
-    return True, ""
-
-
 def mkmmdb(kind, table, out):
-    p = subprocess.run(["perl", MKMMDB, kind, "-", out], input=json.dumps(table).encode(),
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
-    ok = p.returncode == 0 and os.path.exists(out) and os.path.getsize(out) > 0
-    T.check(ok, f"tooling: mkmmdb.pl writes the {kind} database",
-            f"rc={p.returncode} {p.stderr.decode()[-400:]}")
+    ok, err = build_mmdb(kind, table, out)
+    T.check(ok, f"tooling: mkmmdb.pl writes the {kind} database", err)
     return ok
 
 
@@ -424,6 +398,147 @@ def test_bad_databases(tmp, dbs, cap):
                     f"rc={rc} records={len(recs)} err={err[-300:]!r}")
 
 
+def test_asn_iocs(tmp, dbs, cap):
+    """asn: indicators match an endpoint's network owner (geo.*.asn)."""
+    feed = os.path.join(tmp, "asn.txt")
+    with open(feed, "w") as f:
+        f.write("asn:AS15169\tgeo test\tc2\tlisted network owner\thigh\n"
+                "asn:13335\tgeo test\tmining-pool\n")
+    rc, recs, err = run_davy(DAVY, ["-r", cap, "--iocs", feed, "--geoip", dbs["city"],
+                                    "--asn", dbs["asn"]])
+    T.check(rc == 0, "asn iocs: exits 0", err[-400:])
+    got = {}
+    for a in alert_records(recs):
+        i = a.get("ioc", {})
+        got.setdefault(key(a), []).append((a["alert"]["signature_id"], i.get("indicator"),
+                                           i.get("matched")))
+    want = {(SRC4, "8.8.8.8"): [(4960105, "AS15169", "geo.dest.asn")],
+            (SRC6, "2001:4860:4860::8888"): [(4960105, "AS15169", "geo.dest.asn")],
+            (SRC4, "1.1.1.1"): [(4960102, "AS13335", "geo.dest.asn")],
+            # the destination first: AS13335 (mining-pool), then the source's AS15169 (c2)
+            ("8.8.8.8", "1.1.1.1"): [(4960102, "AS13335", "geo.dest.asn"),
+                                     (4960105, "AS15169", "geo.src.asn")],
+            ("1.1.1.1", "9.9.9.9"): [(4960102, "AS13335", "geo.src.asn")]}
+    for r in RESERVED4:
+        want[(r, "8.8.8.8")] = [(4960105, "AS15169", "geo.dest.asn")]
+    for r in RESERVED6:
+        want[(norm_ip(r), "2001:4860:4860::8888")] = [(4960105, "AS15169", "geo.dest.asn")]
+    got = {k: sorted(v) for k, v in got.items()}
+    T.check(got == want, "asn iocs: each flow with a listed AS number on either side alerts "
+            "once per signature, matched geo.dest.asn / geo.src.asn, and no other flow does",
+            f"missing {sorted(set(want) - set(got))[:3]}, extra {sorted(set(got) - set(want))[:3]}, "
+            f"differing {[(k, got[k], want[k]) for k in set(got) & set(want) if got[k] != want[k]][:3]}")
+    m = (stats_of(recs).get("iocs") or {}).get("matched") or {}
+    T.check(m.get("geo.dest.asn") == 4 + len(RESERVED4) + len(RESERVED6)
+            and m.get("geo.src.asn") == 2,
+            "asn iocs: stats.iocs.matched counts geo.dest.asn and geo.src.asn", json.dumps(m))
+    rc, recs, err = run_davy(DAVY, ["-r", cap, "--iocs", feed, "--geoip", dbs["city"]])
+    T.check(rc == 0 and not alert_records(recs),
+            "asn iocs: without --asn no AS number is known and nothing alerts", err[-300:])
+
+
+def test_countries(tmp, dbs, cap):
+    """--alert-countries: a policy alert naming the country and the endpoint."""
+    rc, recs, err = run_davy(DAVY, ["-r", cap, "--no-iocs", "--geoip", dbs["city"],
+                                    "--alert-countries", "us,BR"])
+    T.check(rc == 0, "countries: --alert-countries us,BR exits 0", err[-400:])
+    got = {}
+    for a in alert_records(recs):
+        p = a.get("policy", {})
+        got.setdefault(key(a), []).append((a["alert"]["signature_id"], p.get("country"),
+                                           p.get("matched"), a["alert"]["severity"],
+                                           "metadata" in a["alert"], p.get("rule")))
+    dest = (4960201, "US", "geo.dest.country", 3, False, "alert-countries")
+    want = {(SRC4, "8.8.8.8"): [dest], (SRC6, "2001:4860:4860::8888"): [dest],
+            (SRC4, "200.160.0.8"): [(4960201, "BR", "geo.dest.country", 3, False,
+                                     "alert-countries")],
+            ("8.8.8.8", "1.1.1.1"): [(4960201, "US", "geo.src.country", 3, False,
+                                      "alert-countries")]}
+    for r in RESERVED4:
+        want[(r, "8.8.8.8")] = [dest]
+    for r in RESERVED6:
+        want[(norm_ip(r), "2001:4860:4860::8888")] = [dest]
+    T.check(got == want, "countries: one policy alert (sid 4960201, severity 3, no ATT&CK "
+            "metadata) per flow with an endpoint in US or BR, naming the country and "
+            "geo.dest.country / geo.src.country; none for AU or unknown endpoints",
+            f"missing {sorted(set(want) - set(got))[:3]}, extra {sorted(set(got) - set(want))[:3]}, "
+            f"differing {[(k, got[k], want[k]) for k in set(got) & set(want) if got[k] != want[k]][:3]}")
+    check_schema("countries", recs)
+    for what, args, text in (
+            ("a three-letter code", ["--geoip", dbs["city"], "--alert-countries", "USA"],
+             "'USA' is not a two-letter country code"),
+            ("an empty entry", ["--geoip", dbs["city"], "--alert-countries", "US,,BR"],
+             "'' is not a two-letter country code"),
+            ("no --geoip", ["--asn", dbs["asn"], "--alert-countries", "US"],
+             "--alert-countries needs a country database")):
+        rc, recs, err = run_davy(DAVY, ["-r", cap, "--no-iocs"] + args)
+        T.check(rc == 2 and text in err and not recs, f"countries: {what} is refused (exit 2, "
+                f"says {text!r})", f"rc={rc} {err[-300:]}")
+
+
+def test_reload(tmp):
+    """A database replaced on disk is reopened on SIGHUP (and by the
+    periodic check); one that does not open keeps the previous one."""
+    us = [{"net": "8.8.8.0/24", "country": "US"}]
+    ca = [{"net": "8.8.8.0/24", "country": "CA"}]
+    db_us, db_ca, live = (os.path.join(tmp, n) for n in ("us.mmdb", "ca.mmdb", "live.mmdb"))
+    if not (mkmmdb("city", us, db_us) and mkmmdb("city", ca, db_ca)):
+        return
+
+    def put(src):
+        with open(src, "rb") as f:
+            data = f.read()
+        with open(live + ".tmp", "wb") as f:
+            f.write(data)
+        os.rename(live + ".tmp", live)
+
+    def country(d, what):
+        port = d.send("10.1.1.1", "8.8.8.8")
+        if d.wait(f"{what}: the flow's policy alert is written", lambda: d.alert_for(port)):
+            return d.alert_for(port)[0].get("policy", {}).get("country")
+        return None
+
+    put(db_us)
+    d = LiveDavy(T, DAVY, ["--workers", "1", "--no-iocs", "--geoip", live, "--alert-countries",
+                           "US,CA", "--geo-check-interval", "0"])
+    T.check(country(d, "reload: start") == "US", "reload: the first database says US")
+    put(db_ca)
+    T.check(country(d, "reload: replaced, no SIGHUP") == "US",
+            "reload: a replaced file is not reopened without SIGHUP (--geo-check-interval 0)")
+    n = len(d.errlines)
+    d.p.send_signal(signal.SIGHUP)
+    d.wait_msg("reload: SIGHUP reopens the databases", "MaxMind databases reopened (SIGHUP)", n)
+    T.check(country(d, "reload: after SIGHUP") == "CA",
+            "reload: after SIGHUP the new database answers (the worker's cache was emptied)")
+    with open(live + ".tmp", "wb") as f:
+        f.write(b"not a MaxMind database" * 10)
+    os.rename(live + ".tmp", live)
+    n = len(d.errlines)
+    d.p.send_signal(signal.SIGHUP)
+    d.wait_msg("reload: a damaged file fails the reload, naming it and keeping the databases",
+               f"MaxMind database reload (SIGHUP) failed: --geoip {live}: cannot open", n)
+    T.check(country(d, "reload: after the failed reload") == "CA",
+            "reload: after a failed reload the previous database still answers")
+    rc = d.finish()
+    g = stats_of(d.records).get("geo") or {}
+    T.check(rc == 0 and g.get("reloads") == 1 and g.get("reload_failures") == 1
+            and g.get("cache_flushes") == 1,
+            "reload: exit 0; stats.geo reloads 1, reload_failures 1, cache_flushes 1",
+            f"rc={rc} {json.dumps(g)}")
+
+    put(db_us)
+    d = LiveDavy(T, DAVY, ["--workers", "1", "--no-iocs", "--geoip", live, "--alert-countries",
+                           "US,CA", "--geo-check-interval", "1"])
+    T.check(country(d, "reload check: start") == "US", "reload check: US at start")
+    time.sleep(1.1)  # a different modification time
+    n = len(d.errlines)
+    put(db_ca)
+    d.wait_msg("reload check: a replaced file is reopened by the periodic check",
+               "MaxMind databases reopened (database files changed)", n)
+    T.check(country(d, "reload check: after") == "CA", "reload check: then the new one answers")
+    d.finish()
+
+
 def main():
     global DAVY
     DAVY = os.path.abspath(sys.argv[1])
@@ -446,7 +561,10 @@ def main():
                      ("full", lambda: test_full(tmp, dbs, cap, iocs)),
                      ("one database", lambda: test_one_db(dbs, cap, iocs)),
                      ("cache", lambda: test_cache(tmp, dbs)),
-                     ("bad databases", lambda: test_bad_databases(tmp, dbs, cap))))
+                     ("bad databases", lambda: test_bad_databases(tmp, dbs, cap)),
+                     ("asn indicators", lambda: test_asn_iocs(tmp, dbs, cap)),
+                     ("alert countries", lambda: test_countries(tmp, dbs, cap)),
+                     ("reload", lambda: test_reload(tmp))))
     return T.finish()
 
 

@@ -24,7 +24,6 @@ Usage: reload_test.py PATH/TO/davy
 """
 import json
 import os
-import select
 import signal
 import subprocess
 import sys
@@ -33,8 +32,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from davytest import (PCAP_HEADER_RAW as PCAP_HEADER, ROOT, Tally, flow_records,  # noqa: E402
-                      pcap_record as record, run_davy, udp4 as udp_packet)
+from davytest import (PCAP_HEADER_RAW as PCAP_HEADER, ROOT, LiveDavy, Tally,  # noqa: E402
+                      flow_records, pcap_record as record, run_davy, udp4 as udp_packet)
 
 # A ThreadSanitizer build (make test-tsan) needs the suppressions of what TSan
 # cannot see (tests/tsan.supp, include/tsan.h); other builds ignore this.
@@ -53,63 +52,15 @@ def write_feed(path, lines):
     os.rename(tmp, path)
 
 
-class Davy:
-    """davy reading a capture from its stdin; records and messages read as
-    they come."""
+class Davy(LiveDavy):
+    """davy reading a capture from its stdin with one C2 feed."""
 
     def __init__(self, davy, feed, extra):
-        self.p = subprocess.Popen([davy, "--no-progress", "--workers", "1", "-r", "-",
-                                   "--iocs", feed] + extra,
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE)
-        self.records, self.errlines = [], []
-        self._out, self._err = b"", b""
-        self.p.stdin.write(PCAP_HEADER)
-        self.p.stdin.flush()
-        self.t = 1_700_000_000.0
-        self.sport = 40000
+        super().__init__(T, davy, ["--workers", "1", "--iocs", feed] + extra,
+                         timeout=STEP_TIMEOUT)
 
     def send(self, dst):
-        """One packet to dst from a new source port (a new flow)."""
-        self.sport += 1
-        self.t += 0.001
-        self.p.stdin.write(record(self.t, udp_packet("10.1.2.3", dst, self.sport, 9999)))
-        self.p.stdin.flush()
-        return self.sport
-
-    def _pump(self, timeout):
-        """Reads what is there within timeout; returns whether any byte came."""
-        r, _, _ = select.select([self.p.stdout, self.p.stderr], [], [], timeout)
-        got = False
-        for fp in r:
-            chunk = os.read(fp.fileno(), 65536)
-            got = got or bool(chunk)
-            if fp is self.p.stdout:
-                self._out += chunk
-                *lines, self._out = self._out.split(b"\n")
-                self.records += [json.loads(x) for x in lines if x.strip()]
-            else:
-                self._err += chunk
-                *lines, self._err = self._err.split(b"\n")
-                self.errlines += [x.decode("utf-8", "replace") for x in lines]
-        return got
-
-    def wait(self, what, pred):
-        """Reads until pred() holds; a check that fails on timeout."""
-        end = time.monotonic() + STEP_TIMEOUT
-        while not pred():
-            if time.monotonic() > end or (self.p.poll() is not None and not self._pump(0)):
-                return T.check(False, f"{what}: not seen within {STEP_TIMEOUT} s",
-                               "stderr: " + " | ".join(self.errlines[-5:]))
-            self._pump(0.2)
-        return T.check(True, what)
-
-    def wait_msg(self, what, text, after):
-        return self.wait(what, lambda: any(text in m for m in self.errlines[after:]))
-
-    def alert_for(self, sport):
-        return [r for r in self.records if r.get("event_type") == "alert"
-                and r.get("src_port") == sport]
+        return super().send("10.1.2.3", dst)
 
     def wait_alert(self, what, sport, indicator):
         ok = self.wait(what, lambda: self.alert_for(sport))
@@ -118,19 +69,6 @@ class Davy:
             T.check(a["alert"]["signature_id"] == 4960105 and
                     a.get("ioc", {}).get("indicator") == indicator,
                     f"{what}: C2 alert naming {indicator}", json.dumps(a)[:300])
-
-    def finish(self):
-        self.p.stdin.close()
-        end = time.monotonic() + STEP_TIMEOUT
-        while self.p.poll() is None and time.monotonic() < end:
-            self._pump(0.2)
-        if self.p.poll() is None:
-            self.p.kill()
-        while self._pump(0):
-            pass
-        self.records += [json.loads(x) for x in self._out.split(b"\n") if x.strip()]
-        self.errlines += [x.decode("utf-8", "replace") for x in self._err.split(b"\n") if x]
-        return self.p.wait()
 
 
 def stats_of(d):

@@ -6,7 +6,7 @@
 set -u
 # SUITES: the suites to run (default: all); `make test-tsan` runs the ones
 # that exercise davy's threads.
-SUITES=${SUITES:-"unit cli golden ioc reload redis correlate geo corpus"}
+SUITES=${SUITES:-"unit cli golden ioc reload redis correlate geo pods corpus"}
 BUILD=${1:-build}
 DAVY=$BUILD/davy
 PY=/usr/bin/python3
@@ -65,6 +65,7 @@ run_suite reload $PY tests/reload_test.py "$DAVY"
 run_suite redis $PY tests/redis_test.py "$DAVY"
 run_suite correlate $PY tests/correlate_test.py "$DAVY"
 run_suite geo $PY tests/geo_test.py "$DAVY"
+run_suite pods $PY tests/pods_test.py "$DAVY"
 run_suite corpus $PY tests/corpus/corpus_test.py "$DAVY"
 
 echo

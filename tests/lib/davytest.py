@@ -8,7 +8,6 @@ import json
 import os
 import struct
 import subprocess
-import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -132,6 +131,21 @@ def udp4(src, dst, sport, dport, payload=b"x" * 32):
     return hdr + udp
 
 
+def udp6(src, dst, sport, dport, payload=b"x" * 32):
+    """An IPv6/UDP datagram (for LINKTYPE_RAW captures), UDP checksum set."""
+    s, d = ipaddress.IPv6Address(src).packed, ipaddress.IPv6Address(dst).packed
+    ulen = 8 + len(payload)
+    udp = struct.pack("!HHHH", sport, dport, ulen, 0) + payload
+    c = _csum(s + d + struct.pack("!IxxxB", ulen, 17) + udp) or 0xffff
+    udp = udp[:6] + struct.pack("!H", c) + udp[8:]
+    return struct.pack("!IHBB", 6 << 28, ulen, 17, 64) + s + d + udp
+
+
+def udp_any(src, dst, sport, dport, payload=b"x" * 32):
+    """udp4 or udp6 by the addresses' family."""
+    return (udp6 if ":" in src else udp4)(src, dst, sport, dport, payload)
+
+
 # pcap file header, microsecond times, LINKTYPE_RAW (101)
 PCAP_HEADER_RAW = struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 101)
 
@@ -140,3 +154,104 @@ def pcap_record(ts, pkt):
     """One pcap record of pkt at epoch time ts (float seconds)."""
     usec = int(round((ts % 1) * 1e6))
     return struct.pack("<IIII", int(ts) + usec // 1000000, usec % 1000000, len(pkt), len(pkt)) + pkt
+
+
+class LiveDavy:
+    """davy reading a LINKTYPE_RAW capture from its stdin, packet by packet,
+    records on stdout and messages on stderr read as they come: for what
+    happens while davy runs (reloads, SIGHUP). Checks go to tally."""
+
+    def __init__(self, tally, davy, args, timeout=60):
+        self.T, self.timeout = tally, timeout
+        self.p = subprocess.Popen([davy, "--no-progress", "-r", "-"] + list(args),
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE)
+        self.records, self.errlines = [], []
+        self._out, self._err = b"", b""
+        self.p.stdin.write(PCAP_HEADER_RAW)
+        self.p.stdin.flush()
+        self.t = 1_700_000_000.0
+        self.sport = 40000
+
+    def send(self, src, dst, dport=9999):
+        """One UDP packet src -> dst from a new source port (a new flow);
+        returns the port."""
+        self.sport += 1
+        self.t += 0.001
+        self.p.stdin.write(pcap_record(self.t, udp4(src, dst, self.sport, dport)))
+        self.p.stdin.flush()
+        return self.sport
+
+    def _pump(self, timeout):
+        """Reads what is there within timeout; returns whether any byte came."""
+        import select
+        r, _, _ = select.select([self.p.stdout, self.p.stderr], [], [], timeout)
+        got = False
+        for fp in r:
+            chunk = os.read(fp.fileno(), 65536)
+            got = got or bool(chunk)
+            if fp is self.p.stdout:
+                self._out += chunk
+                *lines, self._out = self._out.split(b"\n")
+                self.records += [json.loads(x) for x in lines if x.strip()]
+            else:
+                self._err += chunk
+                *lines, self._err = self._err.split(b"\n")
+                self.errlines += [x.decode("utf-8", "replace") for x in lines]
+        return got
+
+    def wait(self, what, pred):
+        """Reads until pred() holds; a check that fails on timeout."""
+        import time
+        end = time.monotonic() + self.timeout
+        while not pred():
+            if time.monotonic() > end or (self.p.poll() is not None and not self._pump(0)):
+                return self.T.check(False, f"{what}: not seen within {self.timeout} s",
+                                    "stderr: " + " | ".join(self.errlines[-5:]))
+            self._pump(0.2)
+        return self.T.check(True, what)
+
+    def wait_msg(self, what, text, after):
+        return self.wait(what, lambda: any(text in m for m in self.errlines[after:]))
+
+    def alert_for(self, sport):
+        return [r for r in self.records if r.get("event_type") == "alert"
+                and r.get("src_port") == sport]
+
+    def finish(self):
+        import time
+        self.p.stdin.close()
+        end = time.monotonic() + self.timeout
+        while self.p.poll() is None and time.monotonic() < end:
+            self._pump(0.2)
+        if self.p.poll() is None:
+            self.p.kill()
+        while self._pump(0):
+            pass
+        self.records += [json.loads(x) for x in self._out.split(b"\n") if x.strip()]
+        self.errlines += [x.decode("utf-8", "replace") for x in self._err.split(b"\n") if x]
+        return self.p.wait()
+
+
+# ---- MaxMind databases written at test time (tests/lib/mkmmdb.pl) ----
+
+def perl_has(module):
+    """(True, "") when perl can load module, else (False, why)."""
+    try:
+        p = subprocess.run(["perl", f"-M{module}", "-e", "1"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=60)
+    except OSError as e:
+        return False, f"perl: {e}"
+    if p.returncode != 0:
+        return False, f"perl module {module} is missing (Debian: libmaxmind-db-writer-perl)"
+    return True, ""
+
+
+def mkmmdb(kind, table, out):
+    """Writes an MMDB file (city, country or asn layout) from a table of
+    rows; returns (ok, stderr)."""
+    p = subprocess.run(["perl", os.path.join(ROOT, "tests", "lib", "mkmmdb.pl"), kind, "-", out],
+                       input=json.dumps(table).encode(), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=120)
+    ok = p.returncode == 0 and os.path.exists(out) and os.path.getsize(out) > 0
+    return ok, f"rc={p.returncode} {p.stderr.decode()[-400:]}"

@@ -1097,6 +1097,59 @@ static void test_shipped_feeds(void **state)
 	ioc_set_free(s);
 }
 
+/* image indicators: Docker Hub forms stripped on both sides, prefix match,
+ * the longest listed prefix wins */
+static void test_image_prefix(void **state)
+{
+	(void)state;
+	struct msgs m;
+	struct ioc_set *s = new_set(&m, 0);
+	struct ioc_stats st;
+	load(s, "miner-image", "image:kannix/monero-miner\n"
+			       "image:docker.io/library/xmrig\n"
+			       "image:registry.example.com/team/miner:v2\n"
+			       "image:kannix/monero-miner:v9\n"
+			       "image:docker.io/\n", &st);
+	assert_int_equal(st.stored, 4);
+	assert_int_equal(st.bad, 1); /* nothing left after the registry */
+	assert_string_equal(ioc_set_at(s, 1)->value, "xmrig");
+	assert_string_equal(ioc_set_at(s, 0)->category, "miner-image");
+	static const struct {
+		const char *ref, *want;
+	} cases[] = {
+		{ "kannix/monero-miner", "kannix/monero-miner" },
+		{ "kannix/monero-miner:latest", "kannix/monero-miner" },
+		{ "docker.io/kannix/monero-miner:latest", "kannix/monero-miner" },
+		{ "index.docker.io/kannix/monero-miner@sha256:0123", "kannix/monero-miner" },
+		{ "kannix/monero-miner:v9.1", "kannix/monero-miner:v9" }, /* the longest */
+		{ "xmrig:6.21", "xmrig" },
+		{ "docker.io/library/xmrig", "xmrig" },
+		{ "library/xmrig-proxy", "xmrig" },
+		{ "registry.example.com/team/miner:v2", "registry.example.com/team/miner:v2" },
+		{ "registry.example.com/team/miner:v1", NULL },
+		{ "quay.io/kannix/monero-miner", NULL }, /* another registry */
+		{ "kannix/monero-mine", NULL },
+		{ "tensorflow/tensorflow:2.14.0", NULL },
+		{ "", NULL },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct ioc *r = ioc_find_image(s, cases[i].ref, strlen(cases[i].ref));
+		if (!cases[i].want ? r != NULL : !r || strcmp(r->value, cases[i].want) != 0)
+			fail_msg("%s: got %s, want %s", cases[i].ref, r ? r->value : "nothing",
+				 cases[i].want ? cases[i].want : "nothing");
+	}
+	assert_true(ioc_set_has(s, IOC_IMAGE));
+	assert_false(ioc_set_has(s, IOC_NAMESPACE));
+	assert_null(ioc_find_image(NULL, "xmrig", 5));
+	/* namespaces: exact, low severity by default */
+	load(s, "ns", "namespace:anonymous\n", &st);
+	const struct ioc *ns = ioc_find_exact(s, IOC_NAMESPACE, "anonymous", 9);
+	assert_non_null(ns);
+	assert_int_equal(ns->severity, IOC_SEV_LOW);
+	assert_null(ioc_find_exact(s, IOC_NAMESPACE, "anonymous2", 10));
+	ioc_set_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1118,6 +1171,7 @@ int main(void)
 		cmocka_unit_test(test_feed_split_state),
 		cmocka_unit_test(test_concurrent_readers),
 		cmocka_unit_test(test_shipped_feeds),
+		cmocka_unit_test(test_image_prefix),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@
 #include <ndpi_protocol_ids.h>
 
 #include "ioc_match.h"
+#include "pods.h"
 #include "stratum_flow.h"
 
 #define SEC 1000000ULL
@@ -34,7 +35,12 @@ static const char FEED[] =
 	"#@ category=wallet severity=high\n"
 	"wallet:44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A\n"
 	"#@ category=phishing severity=low\n"
-	"bad.example\n";
+	"bad.example\n"
+	"#@ category=c2 severity=high\n"
+	"asn:AS64666\n"
+	"#@ category=miner-image severity=high\n"
+	"image:kannix/monero-miner\n"
+	"namespace:anonymous\n";
 
 struct env {
 	struct ioc_set *set;
@@ -213,6 +219,57 @@ static void test_no_set(void **state)
 	assert_int_equal(d.sigs, 0);
 }
 
+/* ASN, image and namespace indicators on what enrichment knows */
+static void test_identity(void **state)
+{
+	struct env *e = *state;
+	static const char *const imgs[] = { "busybox:1.36", "docker.io/kannix/monero-miner:latest" };
+	struct pod miner = { .ns = "anonymous", .name = "nb-0", .node = "", .app = "",
+			     .service_account = "", .owner_kind = "", .owner_name = "",
+			     .images = imgs, .nimages = 2 };
+	struct pod quiet = miner;
+	quiet.ns = "team-a";
+	quiet.nimages = 1;
+	/* a miner pod's flow: the image, then its namespace; the pod is the source */
+	struct flow *f = mkflow(e, "10.244.7.21", "89.44.10.30", 443);
+	struct alert_due d;
+	memset(&d, 0, sizeof(d));
+	struct ioc_identity id = { { 0, 0 }, { &miner, NULL } };
+	ioc_match_identity(e->set, f, &id, &d, &e->st);
+	assert_int_equal(d.sigs, BIT(SIG_IOC_IMAGE) | BIT(SIG_IOC_NAMESPACE));
+	assert_int_equal(d.where[SIG_IOC_IMAGE], IOC_W_SRC_IMAGE);
+	assert_string_equal(d.ioc[SIG_IOC_IMAGE]->value, "kannix/monero-miner");
+	assert_int_equal(d.dir[SIG_IOC_IMAGE], 0);
+	assert_int_equal(d.where[SIG_IOC_NAMESPACE], IOC_W_SRC_NAMESPACE);
+	memset(&d, 0, sizeof(d));
+	ioc_match_identity(e->set, f, &id, &d, &e->st); /* once per flow */
+	assert_int_equal(d.sigs, 0);
+	/* the pod as the destination: direction to_client */
+	f = mkflow(e, "10.0.0.9", "10.244.7.21", 8080);
+	struct ioc_identity id2 = { { 0, 0 }, { NULL, &miner } };
+	memset(&d, 0, sizeof(d));
+	ioc_match_identity(e->set, f, &id2, &d, &e->st);
+	assert_int_equal(d.where[SIG_IOC_IMAGE], IOC_W_DEST_IMAGE);
+	assert_int_equal(d.dir[SIG_IOC_IMAGE], 1);
+	/* another pod: nothing; a listed AS number as the destination's: C2 */
+	f = mkflow(e, "10.244.8.1", "89.44.10.31", 443);
+	struct ioc_identity id3 = { { 64500, 64666 }, { &quiet, NULL } };
+	memset(&d, 0, sizeof(d));
+	ioc_match_identity(e->set, f, &id3, &d, &e->st);
+	assert_int_equal(d.sigs, BIT(SIG_IOC_C2));
+	assert_int_equal(d.where[SIG_IOC_C2], IOC_W_DEST_ASN);
+	assert_string_equal(d.ioc[SIG_IOC_C2]->value, "AS64666");
+	assert_string_equal(ioc_where_name(IOC_W_DEST_ASN), "geo.dest.asn");
+	assert_string_equal(ioc_where_name(IOC_W_SRC_IMAGE), "k8s.src.images");
+	/* the listed AS as the source */
+	f = mkflow(e, "89.44.10.32", "10.244.8.1", 443);
+	struct ioc_identity id4 = { { 64666, 0 }, { NULL, NULL } };
+	memset(&d, 0, sizeof(d));
+	ioc_match_identity(e->set, f, &id4, &d, &e->st);
+	assert_int_equal(d.where[SIG_IOC_C2], IOC_W_SRC_ASN);
+	assert_int_equal(d.dir[SIG_IOC_C2], 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -221,6 +278,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dns_linked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stratum_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_set, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_identity, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

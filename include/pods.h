@@ -1,0 +1,129 @@
+/* pods.h - which Kubernetes workload an address belongs to: the pod list
+ * that `kubectl get pods -A -o json` writes, read into an immutable map from
+ * pod IP to pod.
+ *
+ * Input: a JSON object whose "kind" is "PodList" or "List" (kubectl writes
+ * "List") with an "items" array, or a single object of kind "Pod". A List's
+ * items of another kind are skipped (counted in not_pods); an item without
+ * a "kind" is taken as a Pod. Parsed with json-c, nesting at most
+ * PODS_DEPTH_MAX deep.
+ *
+ * What a pod gives (every string "" when absent, never NULL):
+ *  - ns, name: metadata.namespace, metadata.name (both required: an item
+ *    without them, or where they are not strings or empty, is a bad item);
+ *  - node: spec.nodeName;
+ *  - app: metadata.labels["app"], else metadata.labels["app.kubernetes.io/name"];
+ *  - service_account: spec.serviceAccountName, else spec.serviceAccount;
+ *  - images: the "image" of spec.initContainers[], spec.containers[] and
+ *    spec.ephemeralContainers[], in that order, each distinct one once, at
+ *    most POD_IMAGES_MAX (more counted in images_cut); images[nimages] is
+ *    NULL;
+ *  - owner_kind, owner_name: the metadata.ownerReferences[] entry with
+ *    "controller": true, else the first entry;
+ *  - addresses: status.podIPs[].ip, else (no podIPs or none in it)
+ *    status.podIP. IPv4-mapped IPv6 addresses are taken as IPv4. The first
+ *    one mapped to the pod is its key (ipver, addr) for per-workload bounds
+ *    (the alert rate limit).
+ *
+ * Not attributed (the pod is counted, not mapped):
+ *  - spec.hostNetwork true: its addresses are the node's, shared by every
+ *    host-network pod and the node itself (host_network);
+ *  - status.phase "Succeeded" or "Failed": it has finished and its address
+ *    may already belong to another pod (finished);
+ *  - no address yet, e.g. Pending, or none left once bad addresses and
+ *    those of earlier pods are set aside (no_address).
+ * So items = pods + host_network + finished + no_address + not_pods +
+ * bad_items.
+ *
+ * Bad parts, counted and skipped, never fatal for the file: an item that is
+ * not an object or lacks namespace/name (bad_items); an address that is not
+ * an IP (bad_addresses; the pod's other addresses are kept); a field of the
+ * wrong JSON type is taken as absent; a string longer than POD_STR_MAX bytes
+ * or holding a control byte (below 0x20, or 0x7f) is taken as absent
+ * (bad_strings). An address already mapped to an earlier pod stays with
+ * that pod (address_conflicts). Each bad part gets one message on the `msg`
+ * stream given (NULL: none), at most PODS_MESSAGES_MAX a file, then one
+ * "N more" line: "NAME: item 17 (ns/name): status.podIPs[1].ip 'x' is not
+ * an IP address".
+ *
+ * Whole-file errors (NULL returned, the reason in err, naming the file):
+ * the file cannot be read, is larger than PODS_FILE_MAX, is not JSON (json-c's
+ * reason and the byte offset), is not an object of a kind above, has no
+ * "items" array, holds more than PODS_MAX items, or memory runs out. A
+ * reload that fails keeps the previous map (the caller's policy).
+ *
+ * Invariants: a map is built by one call and never changed; every function
+ * taking a `const struct pod_map *` only reads (no allocation, no lock, no
+ * state), so any number of threads may look up the same map. A `const
+ * struct pod *` and its strings live as long as the map. No global state.
+ *
+ * Cost: pods_find is one hash of the address and a linear probe of an
+ * open-addressing table at most half full. Memory: the strings (each
+ * distinct string of a map - namespace, node, image, ... - stored once),
+ * about 90 bytes a pod and 24 bytes an address slot, 2 to 4 slots an
+ * address: about 200 bytes a pod in all for 10,000 pods with unique names.
+ */
+#ifndef DAVY_PODS_H
+#define DAVY_PODS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define PODS_FILE_MAX (1ull << 30) /* bytes a pod list file */
+#define PODS_MAX 1000000u          /* items a list */
+#define PODS_DEPTH_MAX 64          /* JSON nesting */
+#define POD_IMAGES_MAX 8           /* images kept a pod (records stay small) */
+#define POD_STR_MAX 256            /* bytes a kept string (names: 253 at most) */
+#define PODS_MESSAGES_MAX 10       /* messages a file, then one "N more" line */
+
+struct pod {
+	const char *ns, *name, *node, *app, *service_account;
+	const char *owner_kind, *owner_name;
+	const char *const *images;
+	uint32_t nimages;
+	uint8_t ipver;    /* the pod's first address: 4 or 6 */
+	uint8_t addr[16]; /* network order; IPv4 in the first 4 bytes */
+};
+
+/* only uint64_t counters */
+struct pods_stats {
+	uint64_t items;             /* entries of "items" (1 for a single Pod) */
+	uint64_t pods;              /* pods mapped by address */
+	uint64_t addresses;         /* addresses mapped */
+	uint64_t host_network;      /* skipped: spec.hostNetwork */
+	uint64_t finished;          /* skipped: status.phase Succeeded or Failed */
+	uint64_t no_address;        /* skipped: no pod IP */
+	uint64_t not_pods;          /* List items of another kind */
+	uint64_t bad_items;
+	uint64_t bad_addresses;
+	uint64_t bad_strings;
+	uint64_t address_conflicts;
+	uint64_t images_cut;
+};
+
+struct pod_map;
+
+/* A map from len bytes of JSON (need not be NUL-terminated); name is the
+ * file's name for messages. NULL on a whole-file error (above), with the
+ * reason in err. st (may be NULL) receives the counters either way. */
+struct pod_map *pods_parse(const char *name, const char *buf, size_t len, FILE *msg,
+			   struct pods_stats *st, char *err, size_t errlen);
+
+/* pods_parse of the file at path. */
+struct pod_map *pods_load(const char *path, FILE *msg, struct pods_stats *st, char *err,
+			  size_t errlen);
+
+void pods_free(struct pod_map *m);
+
+/* The pod whose address a is (ipver 4: 4 bytes, 6: 16 bytes; an
+ * IPv4-mapped IPv6 address is looked up as IPv4), or NULL. m may be NULL. */
+const struct pod *pods_find(const struct pod_map *m, int ipver, const uint8_t *a);
+
+size_t pods_count(const struct pod_map *m);     /* pods mapped */
+size_t pods_addresses(const struct pod_map *m); /* addresses mapped */
+size_t pods_bytes(const struct pod_map *m);     /* memory held */
+const struct pods_stats *pods_map_stats(const struct pod_map *m);
+
+#endif

@@ -1,0 +1,876 @@
+/* pods.c - the pod map (pods.h): the pod list kubectl writes, parsed with
+ * json-c, read into an immutable open-addressing table from pod IP to pod.
+ *
+ * A map is one allocation for the struct, one for the pods, one for the
+ * address table and a chain of arena blocks for the strings and the image
+ * lists. While it is built, an intern table (freed at the end) keeps each
+ * distinct string, and each distinct image list, once: with thousands of
+ * pods, namespaces, nodes, images and owner kinds repeat.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "pods.h"
+
+#define ARENA_FIRST 4096u        /* bytes of the first arena block */
+#define ARENA_BLOCK (64u * 1024) /* and of the later ones, at most */
+#define EXCERPT_MAX 60           /* bytes of a string quoted in a message */
+#define ADDR_TEXT_MAX 64         /* bytes of an address's text, NUL included */
+#define BLOB_BIT 0x80000000u     /* intern length flag: an image list */
+
+/* An address slot: ipver 0 is empty. IPv4 in the first 4 bytes, the rest 0. */
+struct slot {
+	uint8_t addr[16];
+	uint32_t pod; /* index in pods[] */
+	uint8_t ipver;
+};
+
+struct arena_block {
+	struct arena_block *next;
+	size_t size, used; /* bytes of data after the header */
+};
+
+struct pod_map {
+	struct pod *pods;
+	size_t npods, pods_cap;
+	struct slot *slots;
+	size_t mask; /* slots: mask + 1, a power of two, at most half full */
+	size_t naddrs;
+	struct arena_block *arena; /* newest first */
+	size_t arena_bytes;
+	struct pods_stats st;
+};
+
+/* A string (or image list) kept, while the map is built. */
+struct interned {
+	const void *p;
+	uint64_t hash;
+	uint32_t len;   /* bytes; BLOB_BIT set for an image list */
+	uint32_t stamp; /* 1 + the last item whose images held it */
+};
+
+/* What pods_parse carries through one file. */
+struct build {
+	struct pod_map *m;
+	const char *name;
+	FILE *msg;
+	uint64_t nmsg; /* messages, said or not */
+	struct interned *tab;
+	size_t tab_mask, tab_n;
+	bool oom;
+	/* the item in hand, for messages */
+	size_t item;
+	const char *ns, *pname; /* NULL until known good */
+};
+
+static const struct pods_stats no_stats;
+static const char *const no_images[1] = { NULL };
+
+/* ---- hashing ---- */
+
+static uint64_t fmix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h;
+}
+
+/* The two halves multiplied by odd constants (each a bijection), one
+ * rotated, then murmur3's finaliser: every input bit reaches every output
+ * bit, so consecutive pod IPs spread over the table. */
+static uint64_t addr_hash(int ipver, const uint8_t k[16])
+{
+	uint64_t x, y;
+	memcpy(&x, k, 8);
+	memcpy(&y, k + 8, 8);
+	x *= 0x9e3779b97f4a7c15ull;
+	y = (y + (uint64_t)ipver) * 0xc2b2ae3d27d4eb4full;
+	return fmix64(x ^ (y << 31 | y >> 33));
+}
+
+static uint64_t bytes_hash(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	uint64_t h = 0x243f6a8885a308d3ull ^ (n * 0x9e3779b97f4a7c15ull);
+	while (n >= 8) {
+		uint64_t w;
+		memcpy(&w, s, 8);
+		h = (h ^ fmix64(w)) * 0x100000001b3ull;
+		s += 8;
+		n -= 8;
+	}
+	uint64_t w = 0;
+	memcpy(&w, s, n);
+	return fmix64(h ^ w);
+}
+
+/* ---- arena ---- */
+
+/* n bytes aligned for pointers, living as long as the map; NULL when out
+ * of memory. */
+static void *arena_alloc(struct pod_map *m, size_t n)
+{
+	n = (n + 7) & ~(size_t)7;
+	struct arena_block *b = m->arena;
+	if (!b || b->size - b->used < n) {
+		size_t size = b ? 2 * b->size : ARENA_FIRST;
+		if (size > ARENA_BLOCK)
+			size = ARENA_BLOCK;
+		if (size < n)
+			size = n;
+		b = malloc(sizeof(*b) + size);
+		if (!b)
+			return NULL;
+		b->next = m->arena;
+		b->size = size;
+		b->used = 0;
+		m->arena = b;
+		m->arena_bytes += sizeof(*b) + size;
+	}
+	void *p = (char *)(b + 1) + b->used;
+	b->used += n;
+	return p;
+}
+
+/* ---- intern table ---- */
+
+/* The entry holding the n bytes at p (blob: an image list, else a string
+ * kept with a NUL after it), added if new; NULL when out of memory. */
+static struct interned *intern(struct build *b, const void *p, size_t n, bool blob)
+{
+	uint32_t len = (uint32_t)n | (blob ? BLOB_BIT : 0);
+	uint64_t h = bytes_hash(p, n) ^ blob;
+	if (2 * (b->tab_n + 1) > b->tab_mask + 1) {
+		size_t cap = b->tab ? 2 * (b->tab_mask + 1) : 256;
+		struct interned *t = calloc(cap, sizeof(*t));
+		if (!t) {
+			b->oom = true;
+			return NULL;
+		}
+		for (size_t i = 0; b->tab && i <= b->tab_mask; i++) {
+			if (!b->tab[i].p)
+				continue;
+			size_t j = b->tab[i].hash & (cap - 1);
+			while (t[j].p)
+				j = (j + 1) & (cap - 1);
+			t[j] = b->tab[i];
+		}
+		free(b->tab);
+		b->tab = t;
+		b->tab_mask = cap - 1;
+	}
+	size_t i = h & b->tab_mask;
+	for (; b->tab[i].p; i = (i + 1) & b->tab_mask) {
+		struct interned *e = &b->tab[i];
+		if (e->hash == h && e->len == len && memcmp(e->p, p, n) == 0)
+			return e;
+	}
+	char *copy = arena_alloc(b->m, n + !blob);
+	if (!copy) {
+		b->oom = true;
+		return NULL;
+	}
+	memcpy(copy, p, n);
+	if (!blob)
+		copy[n] = '\0';
+	b->tab[i] = (struct interned){ .p = copy, .hash = h, .len = len };
+	b->tab_n++;
+	return &b->tab[i];
+}
+
+/* ---- messages ---- */
+
+/* s[0, n) quoted for a message: bytes outside ' '..'~' (and the backslash)
+ * as \xHH, cut after EXCERPT_MAX bytes with "...". */
+#define EXCERPT_BUF (EXCERPT_MAX * 4 + 4)
+static const char *excerpt(char out[EXCERPT_BUF], const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	for (size_t i = 0; i < n && i < EXCERPT_MAX; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c >= 0x7f || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	if (n > EXCERPT_MAX) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* One message about the item in hand: "NAME: item N (ns/name): TEXT". */
+__attribute__((format(printf, 2, 3))) static void say(struct build *b, const char *fmt, ...)
+{
+	if (++b->nmsg > PODS_MESSAGES_MAX || !b->msg)
+		return;
+	char ns[EXCERPT_BUF], name[EXCERPT_BUF], nm[EXCERPT_BUF];
+	excerpt(nm, b->name, strlen(b->name));
+	if (b->ns && b->pname)
+		fprintf(b->msg, "%s: item %zu (%s/%s): ", nm, b->item,
+			excerpt(ns, b->ns, strlen(b->ns)), excerpt(name, b->pname, strlen(b->pname)));
+	else
+		fprintf(b->msg, "%s: item %zu: ", nm, b->item);
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(b->msg, fmt, ap);
+	va_end(ap);
+	fputc('\n', b->msg);
+}
+
+/* "base", or "base[idx]tail" when idx >= 0. */
+static const char *field(char *out, size_t cap, const char *base, long idx, const char *tail)
+{
+	if (idx < 0)
+		return base;
+	snprintf(out, cap, "%s[%ld]%s", base, idx, tail);
+	return out;
+}
+
+/* ---- reading an item ---- */
+
+static struct json_object *get(struct json_object *o, const char *key, json_type t)
+{
+	struct json_object *v;
+	if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, t))
+		return NULL;
+	return v;
+}
+
+/* Whether s[0, n) can be kept: at most POD_STR_MAX bytes, no control byte;
+ * if not, counted and said (what/idx/tail name the field). */
+static bool str_ok(struct build *b, const char *s, size_t n, const char *what, long idx,
+		   const char *tail)
+{
+	char f[128], e[EXCERPT_BUF];
+	if (n > POD_STR_MAX) {
+		b->m->st.bad_strings++;
+		say(b, "%s '%s' is %zu bytes, more than %d", field(f, sizeof(f), what, idx, tail),
+		    excerpt(e, s, n), n, POD_STR_MAX);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+			b->m->st.bad_strings++;
+			say(b, "%s '%s' holds a control byte", field(f, sizeof(f), what, idx, tail),
+			    excerpt(e, s, n));
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Whether v is the string s (whole: an embedded NUL does not match). */
+static bool str_is(struct json_object *v, const char *s)
+{
+	return json_object_is_type(v, json_type_string) &&
+	       (size_t)json_object_get_string_len(v) == strlen(s) &&
+	       memcmp(json_object_get_string(v), s, strlen(s)) == 0;
+}
+
+/* The string v as kept (its entry in the intern table), or NULL when
+ * absent, of the wrong type, bad (counted and said; what/idx/tail name the
+ * field) or when memory ran out (b->oom). */
+static struct interned *take_entry(struct build *b, struct json_object *v, const char *what,
+				   long idx, const char *tail)
+{
+	if (!json_object_is_type(v, json_type_string))
+		return NULL;
+	const char *s = json_object_get_string(v);
+	size_t n = (size_t)json_object_get_string_len(v);
+	if (!str_ok(b, s, n, what, idx, tail))
+		return NULL;
+	return intern(b, s, n, false);
+}
+
+/* The same, as the string kept, "" for nothing. */
+static const char *take(struct build *b, struct json_object *v, const char *what)
+{
+	struct interned *e = take_entry(b, v, what, -1, NULL);
+	return e ? e->p : "";
+}
+
+/* Address text to (ipver, 16 bytes); 0 when it is not one. IPv4-mapped IPv6
+ * addresses become IPv4. */
+static int parse_addr(const char *s, size_t n, uint8_t a[16])
+{
+	char t[ADDR_TEXT_MAX];
+	if (n == 0 || n >= sizeof(t) || memchr(s, '\0', n))
+		return 0;
+	memcpy(t, s, n);
+	t[n] = '\0';
+	memset(a, 0, 16);
+	if (inet_pton(AF_INET, t, a) == 1)
+		return 4;
+	if (inet_pton(AF_INET6, t, a) != 1)
+		return 0;
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	if (memcmp(a, mapped, 12) == 0) {
+		memmove(a, a + 12, 4);
+		memset(a + 4, 0, 12);
+		return 4;
+	}
+	return 6;
+}
+
+static struct slot *slot_of(const struct pod_map *m, int ipver, const uint8_t k[16])
+{
+	size_t i = addr_hash(ipver, k) & m->mask;
+	for (;; i = (i + 1) & m->mask) {
+		struct slot *s = &m->slots[i];
+		if (s->ipver == 0 || (s->ipver == ipver && memcmp(s->addr, k, 16) == 0))
+			return s;
+	}
+}
+
+/* Room for one more address, the table staying at most half full. */
+static bool slots_reserve(struct build *b)
+{
+	struct pod_map *m = b->m;
+	if (2 * (m->naddrs + 1) <= m->mask + 1)
+		return true;
+	size_t cap = 2 * (m->mask + 1);
+	struct slot *t = calloc(cap, sizeof(*t));
+	if (!t) {
+		b->oom = true;
+		return false;
+	}
+	struct slot *old = m->slots;
+	size_t old_cap = m->mask + 1;
+	m->slots = t;
+	m->mask = cap - 1;
+	for (size_t i = 0; i < old_cap; i++)
+		if (old[i].ipver)
+			*slot_of(m, old[i].ipver, old[i].addr) = old[i];
+	free(old);
+	return true;
+}
+
+/* Maps the address text v (a field named what/idx/tail) to the pod in hand,
+ * the next of pods[]; p's key is its first address mapped. */
+static void add_addr(struct build *b, struct pod *p, struct json_object *v, const char *what,
+		     long idx, const char *tail)
+{
+	struct pod_map *m = b->m;
+	if (!json_object_is_type(v, json_type_string))
+		return;
+	const char *s = json_object_get_string(v);
+	size_t n = (size_t)json_object_get_string_len(v);
+	uint8_t a[16];
+	char f[128], e[EXCERPT_BUF];
+	int ipver = parse_addr(s, n, a);
+	if (!ipver) {
+		m->st.bad_addresses++;
+		say(b, "%s '%s' is not an IP address", field(f, sizeof(f), what, idx, tail),
+		    excerpt(e, s, n));
+		return;
+	}
+	if (!slots_reserve(b))
+		return;
+	struct slot *sl = slot_of(m, ipver, a);
+	if (sl->ipver) {
+		if (sl->pod == m->npods)
+			return; /* this pod's again */
+		const struct pod *o = &m->pods[sl->pod];
+		char ons[EXCERPT_BUF], oname[EXCERPT_BUF];
+		m->st.address_conflicts++;
+		say(b, "%s '%s' is already pod %s/%s's, kept there", field(f, sizeof(f), what, idx, tail),
+		    excerpt(e, s, n), excerpt(ons, o->ns, strlen(o->ns)),
+		    excerpt(oname, o->name, strlen(o->name)));
+		return;
+	}
+	memcpy(sl->addr, a, 16);
+	sl->ipver = (uint8_t)ipver;
+	sl->pod = (uint32_t)m->npods;
+	m->naddrs++;
+	m->st.addresses++;
+	if (!p->ipver) {
+		p->ipver = (uint8_t)ipver;
+		memcpy(p->addr, a, 16);
+	}
+}
+
+/* The images of spec's three container lists, each distinct one once. */
+static void take_images(struct build *b, struct pod *p, struct json_object *spec)
+{
+	static const char *const lists[] = { "initContainers", "containers", "ephemeralContainers" };
+	const char *kept[POD_IMAGES_MAX + 1];
+	uint32_t n = 0;
+	uint32_t stamp = (uint32_t)b->item + 1;
+	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+		struct json_object *arr = get(spec, lists[l], json_type_array);
+		size_t len = arr ? json_object_array_length(arr) : 0;
+		char what[32];
+		snprintf(what, sizeof(what), "spec.%s", lists[l]);
+		for (size_t i = 0; i < len && !b->oom; i++) {
+			struct json_object *c = json_object_array_get_idx(arr, i);
+			struct interned *e = take_entry(b, get(c, "image", json_type_string), what,
+							(long)i, ".image");
+			if (!e || e->stamp == stamp)
+				continue;
+			e->stamp = stamp;
+			if (n < POD_IMAGES_MAX)
+				kept[n++] = e->p;
+			else
+				b->m->st.images_cut++;
+		}
+	}
+	p->images = no_images;
+	p->nimages = n;
+	if (n == 0 || b->oom)
+		return;
+	kept[n] = NULL;
+	struct interned *e = intern(b, kept, (n + 1) * sizeof(kept[0]), true);
+	if (e)
+		p->images = e->p;
+}
+
+/* The owner reference with "controller": true, else the first one. */
+static void take_owner(struct build *b, struct pod *p, struct json_object *meta)
+{
+	struct json_object *refs = get(meta, "ownerReferences", json_type_array);
+	size_t len = refs ? json_object_array_length(refs) : 0;
+	struct json_object *pick = NULL;
+	long at = -1;
+	for (size_t i = 0; i < len; i++) {
+		struct json_object *r = json_object_array_get_idx(refs, i);
+		if (!json_object_is_type(r, json_type_object))
+			continue;
+		struct json_object *c = get(r, "controller", json_type_boolean);
+		if (!pick || (c && json_object_get_boolean(c))) {
+			bool controller = c && json_object_get_boolean(c);
+			pick = r;
+			at = (long)i;
+			if (controller)
+				break;
+		}
+	}
+	p->owner_kind = p->owner_name = "";
+	if (!pick)
+		return;
+	struct interned *e;
+	e = take_entry(b, get(pick, "kind", json_type_string), "metadata.ownerReferences", at,
+		       ".kind");
+	if (e)
+		p->owner_kind = e->p;
+	e = take_entry(b, get(pick, "name", json_type_string), "metadata.ownerReferences", at,
+		       ".name");
+	if (e)
+		p->owner_name = e->p;
+}
+
+/* A required metadata string (namespace, name): the kept one, or NULL with
+ * the item counted bad. */
+static const char *required(struct build *b, struct json_object *meta, const char *key)
+{
+	char what[32];
+	snprintf(what, sizeof(what), "metadata.%s", key);
+	struct json_object *v = NULL;
+	if (json_object_is_type(meta, json_type_object))
+		json_object_object_get_ex(meta, key, &v);
+	const char *why = "is missing";
+	if (v && !json_object_is_type(v, json_type_string)) {
+		why = "is not a string";
+	} else if (v && json_object_get_string_len(v) == 0) {
+		why = "is empty";
+	} else if (v) {
+		struct interned *e = take_entry(b, v, what, -1, NULL);
+		if (e)
+			return e->p;
+		if (b->oom)
+			return NULL;
+		why = "is not usable";
+	}
+	b->m->st.bad_items++;
+	say(b, "%s %s", what, why);
+	return NULL;
+}
+
+static bool pods_reserve(struct build *b)
+{
+	struct pod_map *m = b->m;
+	if (m->npods < m->pods_cap)
+		return true;
+	size_t cap = m->pods_cap ? 2 * m->pods_cap : 16;
+	struct pod *t = realloc(m->pods, cap * sizeof(*t));
+	if (!t) {
+		b->oom = true;
+		return false;
+	}
+	m->pods = t;
+	m->pods_cap = cap;
+	return true;
+}
+
+/* Item number `index` (a Pod if it has no kind). */
+static void add_item(struct build *b, struct json_object *it, size_t index)
+{
+	struct pod_map *m = b->m;
+	b->item = index;
+	b->ns = b->pname = NULL;
+	m->st.items++;
+	if (!json_object_is_type(it, json_type_object)) {
+		m->st.bad_items++;
+		say(b, "not an object");
+		return;
+	}
+	struct json_object *kind = get(it, "kind", json_type_string);
+	if (kind &&
+	    str_ok(b, json_object_get_string(kind), (size_t)json_object_get_string_len(kind),
+		   "kind", -1, NULL) &&
+	    !str_is(kind, "Pod")) {
+		m->st.not_pods++;
+		return;
+	}
+	struct json_object *meta = get(it, "metadata", json_type_object);
+	const char *ns = required(b, meta, "namespace");
+	const char *name = ns ? required(b, meta, "name") : NULL;
+	if (!ns || !name)
+		return;
+	b->ns = ns;
+	b->pname = name;
+	struct json_object *spec = get(it, "spec", json_type_object);
+	struct json_object *status = get(it, "status", json_type_object);
+	struct json_object *hn = get(spec, "hostNetwork", json_type_boolean);
+	if (hn && json_object_get_boolean(hn)) {
+		m->st.host_network++;
+		return;
+	}
+	struct json_object *phase = get(status, "phase", json_type_string);
+	if (str_is(phase, "Succeeded") || str_is(phase, "Failed")) {
+		m->st.finished++;
+		return;
+	}
+
+	if (!pods_reserve(b))
+		return;
+	struct pod p = { .ns = ns, .name = name };
+	struct json_object *ips = get(status, "podIPs", json_type_array);
+	size_t nips = ips ? json_object_array_length(ips) : 0;
+	for (size_t i = 0; i < nips && !b->oom; i++)
+		add_addr(b, &p, get(json_object_array_get_idx(ips, i), "ip", json_type_string),
+			 "status.podIPs", (long)i, ".ip");
+	if (nips == 0)
+		add_addr(b, &p, get(status, "podIP", json_type_string), "status.podIP", -1, NULL);
+	if (b->oom)
+		return;
+	if (!p.ipver) {
+		m->st.no_address++;
+		return;
+	}
+
+	struct json_object *labels = get(meta, "labels", json_type_object);
+	p.node = take(b, get(spec, "nodeName", json_type_string), "spec.nodeName");
+	p.app = take(b, get(labels, "app", json_type_string), "metadata.labels.app");
+	if (!*p.app)
+		p.app = take(b, get(labels, "app.kubernetes.io/name", json_type_string),
+			     "metadata.labels.app.kubernetes.io/name");
+	p.service_account =
+		take(b, get(spec, "serviceAccountName", json_type_string), "spec.serviceAccountName");
+	if (!*p.service_account)
+		p.service_account =
+			take(b, get(spec, "serviceAccount", json_type_string), "spec.serviceAccount");
+	take_owner(b, &p, meta);
+	take_images(b, &p, spec);
+	if (b->oom)
+		return;
+	m->pods[m->npods++] = p;
+	m->st.pods++;
+}
+
+/* ---- the file ---- */
+
+static bool blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+void pods_free(struct pod_map *m)
+{
+	if (!m)
+		return;
+	for (struct arena_block *b = m->arena, *next; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	free(m->pods);
+	free(m->slots);
+	free(m);
+}
+
+__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen,
+							   const char *fmt, ...)
+{
+	if (!err || errlen == 0)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* The JSON of the whole file, or NULL with err set (*oom when memory ran
+ * out). */
+static struct json_object *parse_json(const char *nm, const char *buf, size_t len, bool *oom,
+				      char *err, size_t errlen)
+{
+	size_t i = 0;
+	while (i < len && blank(buf[i]))
+		i++;
+	if (i == len) {
+		set_err(err, errlen, "pod list '%s': empty", nm);
+		return NULL;
+	}
+	struct json_tokener *tok = json_tokener_new_ex(PODS_DEPTH_MAX);
+	if (!tok) {
+		*oom = true;
+		return NULL;
+	}
+	/* strict: kubectl writes plain JSON; trailing bytes checked below */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
+	struct json_object *root = json_tokener_parse_ex(tok, buf, (int)len);
+	enum json_tokener_error jerr = json_tokener_get_error(tok);
+	size_t end = json_tokener_get_parse_end(tok);
+	if (jerr == json_tokener_continue) {
+		/* the input stopped inside a value: a NUL ends a top-level scalar
+		 * ("null", "1"), anything else is cut short */
+		root = json_tokener_parse_ex(tok, "", 1);
+		jerr = json_tokener_get_error(tok);
+		if (jerr != json_tokener_success)
+			jerr = json_tokener_error_parse_eof;
+		end = len;
+	}
+	json_tokener_free(tok);
+	if (jerr != json_tokener_success) {
+		json_object_put(root);
+		set_err(err, errlen, "pod list '%s': not JSON at byte %zu: %s", nm, end,
+			json_tokener_error_desc(jerr));
+		return NULL;
+	}
+	for (i = end; i < len; i++) {
+		if (!blank(buf[i])) {
+			json_object_put(root);
+			set_err(err, errlen, "pod list '%s': not JSON at byte %zu: data after the value",
+				nm, i);
+			return NULL;
+		}
+	}
+	if (!json_object_is_type(root, json_type_object)) {
+		json_object_put(root);
+		set_err(err, errlen, "pod list '%s': not a PodList, List or Pod (not a JSON object)",
+			nm);
+		return NULL;
+	}
+	return root;
+}
+
+struct pod_map *pods_parse(const char *name, const char *buf, size_t len, FILE *msg,
+			   struct pods_stats *st, char *err, size_t errlen)
+{
+	char nm[EXCERPT_BUF];
+	excerpt(nm, name ? name : "", name ? strlen(name) : 0);
+	struct build b = { .name = name ? name : "", .msg = msg };
+	struct json_object *root = NULL;
+	bool failed = true;
+	if (st)
+		*st = no_stats;
+	if (err && errlen)
+		err[0] = '\0';
+	struct pod_map *m = b.m = calloc(1, sizeof(*m));
+	if (!m || !(m->slots = calloc(16, sizeof(*m->slots)))) {
+		b.oom = true;
+		goto out;
+	}
+	m->mask = 15;
+	if (len > PODS_FILE_MAX) {
+		set_err(err, errlen, "pod list '%s': larger than %llu bytes", nm, PODS_FILE_MAX);
+		goto out;
+	}
+	root = parse_json(nm, buf, len, &b.oom, err, errlen);
+	if (!root)
+		goto out;
+
+	struct json_object *kind = get(root, "kind", json_type_string);
+	const char *k = kind ? json_object_get_string(kind) : NULL;
+	if (str_is(kind, "Pod")) {
+		add_item(&b, root, 0);
+	} else if (str_is(kind, "PodList") || str_is(kind, "List")) {
+		struct json_object *items = get(root, "items", json_type_array);
+		if (!items) {
+			set_err(err, errlen, "pod list '%s': no \"items\" array", nm);
+			goto out;
+		}
+		size_t n = json_object_array_length(items);
+		if (n > PODS_MAX) {
+			set_err(err, errlen, "pod list '%s': %zu items, more than %u", nm, n, PODS_MAX);
+			goto out;
+		}
+		for (size_t i = 0; i < n && !b.oom; i++)
+			add_item(&b, json_object_array_get_idx(items, i), i);
+	} else {
+		char e[EXCERPT_BUF];
+		if (k)
+			set_err(err, errlen, "pod list '%s': not a PodList, List or Pod (kind '%s')", nm,
+				excerpt(e, k, (size_t)json_object_get_string_len(kind)));
+		else
+			set_err(err, errlen, "pod list '%s': not a PodList, List or Pod (no kind)", nm);
+		goto out;
+	}
+	if (b.oom)
+		goto out;
+	if (m->npods == 0) {
+		free(m->pods);
+		m->pods = NULL;
+		m->pods_cap = 0;
+	} else if (m->npods < m->pods_cap) {
+		struct pod *t = realloc(m->pods, m->npods * sizeof(*t));
+		if (t) {
+			m->pods = t;
+			m->pods_cap = m->npods;
+		}
+	}
+	failed = false;
+out:
+	if (b.oom)
+		set_err(err, errlen, "pod list '%s': out of memory", nm);
+	if (msg && b.nmsg > PODS_MESSAGES_MAX) {
+		char n2[EXCERPT_BUF];
+		fprintf(msg, "%s: %llu more messages not shown\n",
+			excerpt(n2, b.name, strlen(b.name)),
+			(unsigned long long)(b.nmsg - PODS_MESSAGES_MAX));
+	}
+	if (st && m)
+		*st = m->st;
+	json_object_put(root);
+	free(b.tab);
+	if (failed) {
+		pods_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+struct pod_map *pods_load(const char *path, FILE *msg, struct pods_stats *st, char *err,
+			  size_t errlen)
+{
+	char nm[EXCERPT_BUF];
+	excerpt(nm, path, strlen(path));
+	if (st)
+		*st = no_stats;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		set_err(err, errlen, "cannot read pod list '%s': %s", nm, strerror(errno));
+		return NULL;
+	}
+	struct stat sb;
+	if (fstat(fd, &sb) != 0) {
+		set_err(err, errlen, "cannot read pod list '%s': %s", nm, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (sb.st_size > (off_t)PODS_FILE_MAX) {
+		set_err(err, errlen, "pod list '%s': larger than %llu bytes", nm, PODS_FILE_MAX);
+		close(fd);
+		return NULL;
+	}
+	/* read to the end, not st_size bytes: the file may be a pipe, or still
+	 * growing; one byte over PODS_FILE_MAX tells it is too large */
+	size_t cap = sb.st_size > 0 ? (size_t)sb.st_size + 1 : 65536, len = 0;
+	char *buf = malloc(cap);
+	int rerr = 0;
+	while (buf && len <= PODS_FILE_MAX) {
+		if (len == cap) {
+			size_t ncap = cap > PODS_FILE_MAX / 2 ? PODS_FILE_MAX + 1 : cap * 2;
+			char *t = realloc(buf, ncap);
+			if (!t) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = t;
+			cap = ncap;
+		}
+		ssize_t r = read(fd, buf + len, cap - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			rerr = r < 0 ? errno : 0;
+			break;
+		}
+		len += (size_t)r;
+	}
+	close(fd);
+	struct pod_map *m = NULL;
+	if (!buf)
+		set_err(err, errlen, "pod list '%s': out of memory", nm);
+	else if (rerr)
+		set_err(err, errlen, "cannot read pod list '%s': %s", nm, strerror(rerr));
+	else if (len > PODS_FILE_MAX)
+		set_err(err, errlen, "pod list '%s': larger than %llu bytes", nm, PODS_FILE_MAX);
+	else
+		m = pods_parse(path, buf, len, msg, st, err, errlen);
+	free(buf);
+	return m;
+}
+
+const struct pod *pods_find(const struct pod_map *m, int ipver, const uint8_t *a)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	uint8_t k[16] = { 0 };
+	if (!m || !a || m->naddrs == 0)
+		return NULL;
+	if (ipver == 4) {
+		memcpy(k, a, 4);
+	} else if (ipver == 6 && memcmp(a, mapped, 12) == 0) {
+		ipver = 4;
+		memcpy(k, a + 12, 4);
+	} else if (ipver == 6) {
+		memcpy(k, a, 16);
+	} else {
+		return NULL;
+	}
+	const struct slot *s = slot_of(m, ipver, k);
+	return s->ipver ? &m->pods[s->pod] : NULL;
+}
+
+size_t pods_count(const struct pod_map *m)
+{
+	return m ? m->npods : 0;
+}
+
+size_t pods_addresses(const struct pod_map *m)
+{
+	return m ? m->naddrs : 0;
+}
+
+size_t pods_bytes(const struct pod_map *m)
+{
+	if (!m)
+		return 0;
+	return sizeof(*m) + m->pods_cap * sizeof(*m->pods) + (m->mask + 1) * sizeof(*m->slots) +
+	       m->arena_bytes;
+}
+
+const struct pods_stats *pods_map_stats(const struct pod_map *m)
+{
+	return m ? &m->st : &no_stats;
+}
