@@ -1,5 +1,7 @@
-/* pods.c - the pod map (pods.h): the pod list kubectl writes, parsed with
- * json-c, read into an immutable open-addressing table from pod IP to pod.
+/* pods.c - the pod map (pods.h): the pod list kubectl writes, parsed one
+ * item at a time (a structural scanner finds each item's bytes, json-c
+ * parses them), read into an immutable open-addressing table from pod IP
+ * to pod.
  *
  * A map is one allocation for the struct, one for the pods, one for the
  * address table and a chain of arena blocks for the strings and the image
@@ -18,6 +20,7 @@
 
 #include <json-c/json.h>
 
+#include "cursor.h"
 #include "pods.h"
 
 #define ARENA_FIRST 4096u        /* bytes of the first arena block */
@@ -61,7 +64,9 @@ struct interned {
 struct build {
 	struct pod_map *m;
 	const char *name;
-	FILE *msg;
+	FILE *said; /* the messages, held until the file is known good */
+	char *said_buf;
+	size_t said_len;
 	uint64_t nmsg; /* messages, said or not */
 	struct interned *tab;
 	size_t tab_mask, tab_n;
@@ -220,20 +225,20 @@ static const char *excerpt(char out[EXCERPT_BUF], const char *s, size_t n)
 /* One message about the item in hand: "NAME: item N (ns/name): TEXT". */
 __attribute__((format(printf, 2, 3))) static void say(struct build *b, const char *fmt, ...)
 {
-	if (++b->nmsg > PODS_MESSAGES_MAX || !b->msg)
+	if (++b->nmsg > PODS_MESSAGES_MAX || !b->said)
 		return;
 	char ns[EXCERPT_BUF], name[EXCERPT_BUF], nm[EXCERPT_BUF];
 	excerpt(nm, b->name, strlen(b->name));
 	if (b->ns && b->pname)
-		fprintf(b->msg, "%s: item %zu (%s/%s): ", nm, b->item,
+		fprintf(b->said, "%s: item %zu (%s/%s): ", nm, b->item,
 			excerpt(ns, b->ns, strlen(b->ns)), excerpt(name, b->pname, strlen(b->pname)));
 	else
-		fprintf(b->msg, "%s: item %zu: ", nm, b->item);
+		fprintf(b->said, "%s: item %zu: ", nm, b->item);
 	va_list ap;
 	va_start(ap, fmt);
-	vfprintf(b->msg, fmt, ap);
+	vfprintf(b->said, fmt, ap);
 	va_end(ap);
-	fputc('\n', b->msg);
+	fputc('\n', b->said);
 }
 
 /* "base", or "base[idx]tail" when idx >= 0. */
@@ -599,7 +604,8 @@ static void add_item(struct build *b, struct json_object *it, size_t index)
 
 /* ---- the file ---- */
 
-static bool blank(char c)
+/* JSON's four blanks, json-c's too */
+static bool blank(int c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
@@ -628,18 +634,417 @@ __attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errl
 	va_end(ap);
 }
 
-/* The JSON of the whole file, or NULL with err set (*oom when memory ran
- * out). */
+/* ---- the scanner: the file's structure, one value at a time ----
+ *
+ * json-c builds the whole tree of what it is given (about 6 bytes of
+ * memory a byte of JSON), so the file is never given to it whole (but for
+ * a single Pod): the scanner walks the top-level object and the "items"
+ * array through a cursor (cursor.h), checking the structure - brackets
+ * that match, a ':' after each key, ',' between members and elements and
+ * none before a closing bracket, blanks, nesting - and finds each value's
+ * bytes. Strings are skipped to their closing quote (a backslash takes the
+ * byte after it) and scalars up to a blank, ',', ']' or '}': json-c reads
+ * both, as part of the value json-c is given, so an escape or a number is
+ * checked by json-c alone, exactly as in a whole-file parse. What json-c
+ * is given: each item; each top-level key and value other than "items";
+ * a value larger than CHECK_WHOLE member by member. So the file is taken
+ * exactly when json-c (strict, depth PODS_DEPTH_MAX) would take it whole.
+ */
+
+#define CHECK_WHOLE 4096u /* bytes of a value json-c checks in one go */
+
+/* One file being scanned. No state outside it. */
+struct scan {
+	struct cursor c;     /* the part being walked */
+	const uint8_t *base; /* byte 0 of the file, for offsets */
+	size_t len;          /* bytes of the file */
+	const char *nm;      /* the file's name, escaped */
+	char *err;
+	size_t errlen;
+	bool *oom;
+};
+
+/* What the first pass finds at the top level of the file. */
+struct top {
+	bool object;              /* the file is a JSON object */
+	struct json_object *kind; /* the last "kind" if a string, else NULL */
+	bool items;               /* there is an "items" member: the last one's */
+	size_t items_at, items_end, nitems; /* bytes and entries */
+};
+
+/* The next byte, not taken; -1 at the end (the cursor does not fail). */
+static int peek(struct cursor *c)
+{
+	return cur_has(c, 1) ? cur_peek(c, 0) : -1;
+}
+
+static void skip_blanks(struct cursor *c)
+{
+	while (blank(peek(c)))
+		cur_skip(c, 1);
+}
+
+static size_t scan_at(const struct scan *s)
+{
+	return (size_t)(s->c.p - s->base);
+}
+
+/* A cursor over bytes [at, end) of the file. */
+static struct cursor scan_range(const struct scan *s, size_t at, size_t end)
+{
+	struct cursor c = cur_make(s->base, end);
+	cur_skip(&c, at);
+	return c;
+}
+
+/* Byte `at` of the file, -1 past its end. */
+static int byte_at(const struct scan *s, size_t at)
+{
+	struct cursor c = scan_range(s, at, s->len);
+	return peek(&c);
+}
+
+/* "not JSON at byte AT: WHY" in err; false. */
+static bool not_json(struct scan *s, size_t at, const char *why)
+{
+	set_err(s->err, s->errlen, "pod list '%s': not JSON at byte %zu: %s", s->nm, at, why);
+	return false;
+}
+
+/* The same at the cursor: "unexpected end of data" when it is at the end. */
+static bool bad_here(struct scan *s, const char *why)
+{
+	return not_json(s, scan_at(s),
+			peek(&s->c) < 0 ? json_tokener_error_desc(json_tokener_error_parse_eof) :
+					  why);
+}
+
+/* Skips the string whose opening quote is at the cursor. false (err set)
+ * when the file ends inside it. */
+static bool skip_string(struct scan *s)
+{
+	struct cursor c = s->c;
+	cur_skip(&c, 1);
+	for (;;) {
+		uint8_t b = cur_u8(&c);
+		if (b == '"')
+			break;
+		if (b == '\\')
+			cur_skip(&c, 1); /* the escaped byte, whatever it is: json-c checks it */
+		if (c.failed) {
+			s->c.p = s->c.end;
+			return bad_here(s, "");
+		}
+	}
+	s->c = c;
+	return true;
+}
+
+enum { WANT_VALUE, WANT_KEY, AFTER_VALUE };
+
+/* Skips the value at the cursor (after blanks), one at nesting depth
+ * `depth` (0: the file itself): checks its structure, not its strings and
+ * scalars. [*at, *end) are its bytes; *count (may be NULL) the entries of
+ * the value when it is an array or object. The cursor is left after it.
+ * false (err set) when it is malformed, cut short or nests a value deeper
+ * than PODS_DEPTH_MAX levels (json-c's rule: depth 0 to PODS_DEPTH_MAX-1).
+ * A loop with a stack of the containers open, no recursion. */
+static bool skip_value(struct scan *s, unsigned depth, size_t *at, size_t *end, size_t *count)
+{
+	bool object[PODS_DEPTH_MAX]; /* the containers open, outermost first */
+	unsigned open = 0;
+	size_t n = 0;
+	int want = WANT_VALUE;
+	skip_blanks(&s->c);
+	*at = scan_at(s);
+	for (;;) {
+		if (want == AFTER_VALUE && open == 0)
+			break;
+		skip_blanks(&s->c);
+		int b = peek(&s->c);
+		if (want == WANT_KEY) {
+			if (b != '"')
+				return bad_here(s, b == '}' ? "unexpected character" :
+							  "quoted object property name expected");
+			if (!skip_string(s))
+				return false;
+			skip_blanks(&s->c);
+			if (peek(&s->c) != ':')
+				return bad_here(s, "object property name separator ':' expected");
+			cur_skip(&s->c, 1);
+			want = WANT_VALUE;
+		} else if (want == AFTER_VALUE) {
+			int close = object[open - 1] ? '}' : ']';
+			if (b == ',') {
+				cur_skip(&s->c, 1);
+				want = object[open - 1] ? WANT_KEY : WANT_VALUE;
+			} else if (b == close) {
+				cur_skip(&s->c, 1);
+				open--;
+			} else {
+				return bad_here(s, close == '}' ? "object value separator ',' expected" :
+								  "array value separator ',' expected");
+			}
+		} else if (b < 0 || b == ']' || b == '}') {
+			return bad_here(s, "unexpected character");
+		} else if (depth + open >= PODS_DEPTH_MAX) {
+			return not_json(s, scan_at(s), json_tokener_error_desc(json_tokener_error_depth));
+		} else {
+			n += open == 1;
+			want = AFTER_VALUE;
+			if (b == '{' || b == '[') {
+				cur_skip(&s->c, 1);
+				object[open++] = b == '{';
+				skip_blanks(&s->c);
+				if (peek(&s->c) == (b == '{' ? '}' : ']')) {
+					cur_skip(&s->c, 1);
+					open--;
+				} else {
+					want = b == '{' ? WANT_KEY : WANT_VALUE;
+				}
+			} else if (b == '"') {
+				if (!skip_string(s))
+					return false;
+			} else { /* a scalar, b not a blank, ',', ']', '}' */
+				do
+					cur_skip(&s->c, 1);
+				while ((b = peek(&s->c)) >= 0 && !blank(b) && b != ',' && b != ']' &&
+				       b != '}');
+			}
+		}
+	}
+	*end = scan_at(s);
+	if (count)
+		*count = n;
+	return true;
+}
+
+/* Bytes [at, end) of the file, a value at depth `depth`, parsed by json-c
+ * (strict, as a whole-file parse; tok: a tokener made for that depth, or
+ * NULL for one made here). *out (out may be NULL: freed) the value, NULL
+ * for JSON null. false (err set, or *s->oom) when json-c rejects it or
+ * does not take all of it. A scalar is given the byte after it too (a
+ * blank, ',', ']' or '}': json-c needs one to tell it has ended), a NUL
+ * at the end of the file. */
+static bool jparse(struct scan *s, struct json_tokener *tok, size_t at, size_t end,
+		   unsigned depth, struct json_object **out)
+{
+	struct json_tokener *own = NULL;
+	if (!tok) {
+		tok = own = json_tokener_new_ex((int)(PODS_DEPTH_MAX - depth));
+		if (!tok) {
+			*s->oom = true;
+			return false;
+		}
+		json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
+	}
+	json_tokener_reset(tok);
+	int first = byte_at(s, at);
+	size_t n = end - at, more = first != '{' && first != '[' && first != '"' && end < s->len;
+	struct json_object *v =
+		json_tokener_parse_ex(tok, (const char *)s->base + at, (int)(n + more));
+	enum json_tokener_error jerr = json_tokener_get_error(tok);
+	size_t used = json_tokener_get_parse_end(tok);
+	if (jerr == json_tokener_continue) {
+		v = json_tokener_parse_ex(tok, "", 1);
+		jerr = json_tokener_get_error(tok);
+		if (jerr != json_tokener_success)
+			jerr = json_tokener_error_parse_eof;
+		used = n;
+	}
+	bool ok = false;
+	if (jerr != json_tokener_success)
+		not_json(s, at + used, json_tokener_error_desc(jerr));
+	else if (used < n) /* "true1": json-c took "true" */
+		not_json(s, at + used, depth ? "unexpected character" : "data after the value");
+	else
+		ok = true;
+	if (ok && out)
+		*out = v;
+	else
+		json_object_put(v);
+	if (own) /* json_tokener_free(NULL) crashes */
+		json_tokener_free(own);
+	return ok;
+}
+
+/* Whether bytes [at, end) of the file, a value at depth `depth` whose
+ * structure skip_value has checked, are JSON json-c takes: in one go up to
+ * CHECK_WHOLE bytes, else entry by entry (a key is given to json-c alone),
+ * so checking a huge value costs no more memory than a CHECK_WHOLE one.
+ * false with err set when not. Recursion: one level per nesting level of
+ * the large values, at most PODS_DEPTH_MAX. */
+static bool check_value(struct scan *s, size_t at, size_t end, unsigned depth)
+{
+	int open = byte_at(s, at);
+	if (end - at <= CHECK_WHOLE || (open != '{' && open != '['))
+		return jparse(s, NULL, at, end, depth, NULL);
+	struct cursor saved = s->c;
+	s->c = scan_range(s, at, end);
+	cur_skip(&s->c, 1);
+	skip_blanks(&s->c);
+	bool ok = true;
+	if (peek(&s->c) == (open == '{' ? '}' : ']'))
+		goto done;
+	for (;;) {
+		size_t vat, vend;
+		if (open == '{') {
+			size_t kat = scan_at(s);
+			if (!skip_string(s) || !jparse(s, NULL, kat, scan_at(s), PODS_DEPTH_MAX - 1, NULL)) {
+				ok = false;
+				break;
+			}
+			skip_blanks(&s->c);
+			cur_skip(&s->c, 1); /* ':' */
+		}
+		if (!skip_value(s, depth + 1, &vat, &vend, NULL) ||
+		    !check_value(s, vat, vend, depth + 1)) {
+			ok = false;
+			break;
+		}
+		skip_blanks(&s->c);
+		if (peek(&s->c) != ',')
+			break;
+		cur_skip(&s->c, 1);
+		skip_blanks(&s->c);
+	}
+done:
+	s->c = saved;
+	return ok;
+}
+
+/* Nothing but blanks left; else "data after the value". */
+static bool at_end(struct scan *s)
+{
+	skip_blanks(&s->c);
+	return peek(&s->c) < 0 || not_json(s, scan_at(s), "data after the value");
+}
+
+/* Whether the key at [at, end) (its quotes included) is w, byte for byte:
+ * a key spelt with an escape is not. */
+static bool key_is(const struct scan *s, size_t at, size_t end, const char *w)
+{
+	char k[8];
+	size_t n = strlen(w);
+	if (end - at != n + 2 || n > sizeof(k))
+		return false;
+	struct cursor c = scan_range(s, at + 1, end - 1);
+	return cur_copy(&c, k, n) && memcmp(k, w, n) == 0;
+}
+
+/* The first pass: the whole file's structure, and every byte of it but
+ * the "items" given to json-c: the top-level keys, "kind" (kept in t when
+ * a string), every other member. The last of the same key counts, as with
+ * json-c. false with err set (or *s->oom) when the file is empty or not
+ * JSON json-c takes. */
+static bool scan_top(struct scan *s, struct top *t)
+{
+	skip_blanks(&s->c);
+	if (peek(&s->c) < 0) {
+		set_err(s->err, s->errlen, "pod list '%s': empty", s->nm);
+		return false;
+	}
+	size_t vat, vend;
+	if (peek(&s->c) != '{')
+		return skip_value(s, 0, &vat, &vend, NULL) && at_end(s) &&
+		       check_value(s, vat, vend, 0);
+	t->object = true;
+	cur_skip(&s->c, 1);
+	skip_blanks(&s->c);
+	if (peek(&s->c) == '}') {
+		cur_skip(&s->c, 1);
+		return at_end(s);
+	}
+	for (;;) {
+		skip_blanks(&s->c);
+		size_t kat = scan_at(s), n;
+		if (peek(&s->c) != '"')
+			return bad_here(s, peek(&s->c) == '}' ? "unexpected character" :
+								"quoted object property name expected");
+		if (!skip_string(s) || !jparse(s, NULL, kat, scan_at(s), PODS_DEPTH_MAX - 1, NULL))
+			return false;
+		size_t kend = scan_at(s);
+		skip_blanks(&s->c);
+		if (peek(&s->c) != ':')
+			return bad_here(s, "object property name separator ':' expected");
+		cur_skip(&s->c, 1);
+		if (!skip_value(s, 1, &vat, &vend, &n))
+			return false;
+		if (key_is(s, kat, kend, "items")) {
+			/* one replaced is never read: checked now */
+			if (t->items && !check_value(s, t->items_at, t->items_end, 1))
+				return false;
+			t->items = true;
+			t->items_at = vat;
+			t->items_end = vend;
+			t->nitems = n;
+		} else if (key_is(s, kat, kend, "kind") && byte_at(s, vat) == '"') {
+			struct json_object *k = NULL;
+			if (!jparse(s, NULL, vat, vend, 1, &k))
+				return false;
+			json_object_put(t->kind);
+			t->kind = k;
+		} else {
+			if (!check_value(s, vat, vend, 1))
+				return false;
+			if (key_is(s, kat, kend, "kind")) {
+				json_object_put(t->kind);
+				t->kind = NULL;
+			}
+		}
+		skip_blanks(&s->c);
+		int b = peek(&s->c);
+		if (b == '}')
+			break;
+		if (b != ',')
+			return bad_here(s, "object value separator ',' expected");
+		cur_skip(&s->c, 1);
+	}
+	cur_skip(&s->c, 1);
+	return at_end(s);
+}
+
+/* The second pass over the "items" array at [at, end) (checked by
+ * scan_top): each entry given to json-c alone, added, freed before the
+ * next. false with err set (or b->oom) when json-c rejects an entry. */
+static bool read_items(struct scan *s, struct build *b, size_t at, size_t end)
+{
+	struct json_tokener *tok = json_tokener_new_ex(PODS_DEPTH_MAX - 2);
+	if (!tok) {
+		b->oom = true;
+		return false;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
+	struct cursor saved = s->c;
+	s->c = scan_range(s, at, end);
+	cur_skip(&s->c, 1);
+	skip_blanks(&s->c);
+	bool ok = true;
+	for (size_t i = 0; ok && peek(&s->c) != ']'; i++) {
+		size_t iat, iend;
+		struct json_object *it = NULL;
+		ok = skip_value(s, 2, &iat, &iend, NULL) && jparse(s, tok, iat, iend, 2, &it);
+		if (ok) {
+			add_item(b, it, i);
+			json_object_put(it);
+			ok = !b->oom;
+		}
+		skip_blanks(&s->c);
+		if (peek(&s->c) == ',') {
+			cur_skip(&s->c, 1);
+			skip_blanks(&s->c);
+		}
+	}
+	s->c = saved;
+	json_tokener_free(tok);
+	return ok;
+}
+
+/* The JSON of the whole file (a single Pod), or NULL with err set (*oom
+ * when memory ran out). */
 static struct json_object *parse_json(const char *nm, const char *buf, size_t len, bool *oom,
 				      char *err, size_t errlen)
 {
-	size_t i = 0;
-	while (i < len && blank(buf[i]))
-		i++;
-	if (i == len) {
-		set_err(err, errlen, "pod list '%s': empty", nm);
-		return NULL;
-	}
 	struct json_tokener *tok = json_tokener_new_ex(PODS_DEPTH_MAX);
 	if (!tok) {
 		*oom = true;
@@ -666,7 +1071,7 @@ static struct json_object *parse_json(const char *nm, const char *buf, size_t le
 			json_tokener_error_desc(jerr));
 		return NULL;
 	}
-	for (i = end; i < len; i++) {
+	for (size_t i = end; i < len; i++) {
 		if (!blank(buf[i])) {
 			json_object_put(root);
 			set_err(err, errlen, "pod list '%s': not JSON at byte %zu: data after the value",
@@ -683,12 +1088,35 @@ static struct json_object *parse_json(const char *nm, const char *buf, size_t le
 	return root;
 }
 
+/* The "items" array of a PodList or List: its entries. false with err set
+ * (or b->oom) when it is missing, not an array, too long or not JSON. */
+static bool take_items(struct scan *s, struct build *b, const struct top *t)
+{
+	if (!t->items || byte_at(s, t->items_at) != '[') {
+		if (t->items && !check_value(s, t->items_at, t->items_end, 1))
+			return false;
+		set_err(s->err, s->errlen, "pod list '%s': no \"items\" array", s->nm);
+		return false;
+	}
+	if (t->nitems > PODS_MAX) {
+		if (!check_value(s, t->items_at, t->items_end, 1))
+			return false;
+		set_err(s->err, s->errlen, "pod list '%s': %zu items, more than %u", s->nm, t->nitems,
+			PODS_MAX);
+		return false;
+	}
+	return read_items(s, b, t->items_at, t->items_end);
+}
+
 struct pod_map *pods_parse(const char *name, const char *buf, size_t len, FILE *msg,
 			   struct pods_stats *st, char *err, size_t errlen)
 {
 	char nm[EXCERPT_BUF];
 	excerpt(nm, name ? name : "", name ? strlen(name) : 0);
-	struct build b = { .name = name ? name : "", .msg = msg };
+	struct build b = { .name = name ? name : "" };
+	struct scan s = { .base = (const uint8_t *)buf, .len = len, .nm = nm, .err = err,
+			  .errlen = errlen, .oom = &b.oom };
+	struct top t = { 0 };
 	struct json_object *root = NULL;
 	bool failed = true;
 	if (st)
@@ -696,7 +1124,8 @@ struct pod_map *pods_parse(const char *name, const char *buf, size_t len, FILE *
 	if (err && errlen)
 		err[0] = '\0';
 	struct pod_map *m = b.m = calloc(1, sizeof(*m));
-	if (!m || !(m->slots = calloc(16, sizeof(*m->slots)))) {
+	if (!m || !(m->slots = calloc(16, sizeof(*m->slots))) ||
+	    (msg && !(b.said = open_memstream(&b.said_buf, &b.said_len)))) {
 		b.oom = true;
 		goto out;
 	}
@@ -705,32 +1134,32 @@ struct pod_map *pods_parse(const char *name, const char *buf, size_t len, FILE *
 		set_err(err, errlen, "pod list '%s': larger than %llu bytes", nm, PODS_FILE_MAX);
 		goto out;
 	}
-	root = parse_json(nm, buf, len, &b.oom, err, errlen);
-	if (!root)
+	s.c = cur_make(s.base, len);
+	if (!scan_top(&s, &t))
 		goto out;
-
-	struct json_object *kind = get(root, "kind", json_type_string);
-	const char *k = kind ? json_object_get_string(kind) : NULL;
-	if (str_is(kind, "Pod")) {
+	if (!t.object) {
+		set_err(err, errlen, "pod list '%s': not a PodList, List or Pod (not a JSON object)",
+			nm);
+		goto out;
+	}
+	if (str_is(t.kind, "Pod")) {
+		/* one pod: small, read whole */
+		root = parse_json(nm, buf, len, &b.oom, err, errlen);
+		if (!root)
+			goto out;
 		add_item(&b, root, 0);
-	} else if (str_is(kind, "PodList") || str_is(kind, "List")) {
-		struct json_object *items = get(root, "items", json_type_array);
-		if (!items) {
-			set_err(err, errlen, "pod list '%s': no \"items\" array", nm);
+	} else if (str_is(t.kind, "PodList") || str_is(t.kind, "List")) {
+		if (!take_items(&s, &b, &t))
 			goto out;
-		}
-		size_t n = json_object_array_length(items);
-		if (n > PODS_MAX) {
-			set_err(err, errlen, "pod list '%s': %zu items, more than %u", nm, n, PODS_MAX);
-			goto out;
-		}
-		for (size_t i = 0; i < n && !b.oom; i++)
-			add_item(&b, json_object_array_get_idx(items, i), i);
 	} else {
+		/* what the file holds is checked before its kind is */
+		if (t.items && !check_value(&s, t.items_at, t.items_end, 1))
+			goto out;
 		char e[EXCERPT_BUF];
-		if (k)
+		if (t.kind)
 			set_err(err, errlen, "pod list '%s': not a PodList, List or Pod (kind '%s')", nm,
-				excerpt(e, k, (size_t)json_object_get_string_len(kind)));
+				excerpt(e, json_object_get_string(t.kind),
+					(size_t)json_object_get_string_len(t.kind)));
 		else
 			set_err(err, errlen, "pod list '%s': not a PodList, List or Pod (no kind)", nm);
 		goto out;
@@ -742,9 +1171,9 @@ struct pod_map *pods_parse(const char *name, const char *buf, size_t len, FILE *
 		m->pods = NULL;
 		m->pods_cap = 0;
 	} else if (m->npods < m->pods_cap) {
-		struct pod *t = realloc(m->pods, m->npods * sizeof(*t));
-		if (t) {
-			m->pods = t;
+		struct pod *p = realloc(m->pods, m->npods * sizeof(*p));
+		if (p) {
+			m->pods = p;
 			m->pods_cap = m->npods;
 		}
 	}
@@ -752,15 +1181,24 @@ struct pod_map *pods_parse(const char *name, const char *buf, size_t len, FILE *
 out:
 	if (b.oom)
 		set_err(err, errlen, "pod list '%s': out of memory", nm);
-	if (msg && b.nmsg > PODS_MESSAGES_MAX) {
-		char n2[EXCERPT_BUF];
-		fprintf(msg, "%s: %llu more messages not shown\n",
-			excerpt(n2, b.name, strlen(b.name)),
-			(unsigned long long)(b.nmsg - PODS_MESSAGES_MAX));
+	if (b.said)
+		fclose(b.said);
+	/* a file found bad part way says nothing of the items before */
+	if (msg && (!failed || b.oom)) {
+		if (b.said_len)
+			fwrite(b.said_buf, 1, b.said_len, msg);
+		if (b.nmsg > PODS_MESSAGES_MAX) {
+			char n2[EXCERPT_BUF];
+			fprintf(msg, "%s: %llu more messages not shown\n",
+				excerpt(n2, b.name, strlen(b.name)),
+				(unsigned long long)(b.nmsg - PODS_MESSAGES_MAX));
+		}
 	}
-	if (st && m)
+	free(b.said_buf);
+	if (st && m && (!failed || b.oom))
 		*st = m->st;
 	json_object_put(root);
+	json_object_put(t.kind);
 	free(b.tab);
 	if (failed) {
 		pods_free(m);

@@ -24,7 +24,15 @@
  *    addresses found are exactly pods_addresses() and the distinct pods
  *    found exactly pods_count();
  *  - a second parse without a message stream or counters gives the same
- *    counters (the map is a function of the bytes).
+ *    counters (the map is a function of the bytes);
+ *  - pods_parse reads the list item by item with its own scanner: it says
+ *    "not JSON" (or "empty") exactly when json-c's strict parse of the
+ *    whole input (depth PODS_DEPTH_MAX, only blanks after the value) fails;
+ *    when json-c takes it and the input holds no backslash (so no key is
+ *    spelt with an escape, which pods_parse does not decode), the outcome
+ *    follows from json-c's tree: not an object, kind "Pod" (1 item),
+ *    "PodList"/"List" with an "items" array (its length in items) or
+ *    without one, another kind.
  * A violation prints what failed and abort()s: libFuzzer saves the input.
  */
 #include <arpa/inet.h>
@@ -176,6 +184,72 @@ static void check_messages(const char *msgs, size_t len, const struct pods_stats
 	}
 }
 
+/* json-c's strict parse of the whole input, as pods.h describes it: the
+ * value, or NULL with *ok false when json-c rejects it (a top-level JSON
+ * null gives NULL with *ok true). */
+static struct json_object *whole(const char *buf, size_t size, bool *ok)
+{
+	struct json_tokener *tok = json_tokener_new_ex(PODS_DEPTH_MAX);
+	CHECK(tok != NULL);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
+	struct json_object *root = json_tokener_parse_ex(tok, buf, (int)size);
+	size_t end = json_tokener_get_parse_end(tok);
+	if (json_tokener_get_error(tok) == json_tokener_continue) {
+		root = json_tokener_parse_ex(tok, "", 1);
+		end = size;
+	}
+	*ok = json_tokener_get_error(tok) == json_tokener_success;
+	json_tokener_free(tok);
+	for (size_t i = end; *ok && i < size; i++)
+		*ok = buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' || buf[i] == '\r';
+	if (!*ok) {
+		json_object_put(root);
+		root = NULL;
+	}
+	return root;
+}
+
+static bool is_str(struct json_object *v, const char *s)
+{
+	return json_object_is_type(v, json_type_string) &&
+	       strcmp(json_object_get_string(v), s) == 0;
+}
+
+/* pods_parse's outcome (m, st, err) against json-c's whole parse */
+static void check_oracle(const char *buf, size_t size, struct json_object *root, bool ok,
+			 const struct pod_map *m, const struct pods_stats *st, const char *err)
+{
+	static const char not_json[] = "pod list 'fuzz': not JSON at byte ";
+	bool said_not_json = m == NULL && (strncmp(err, not_json, sizeof(not_json) - 1) == 0 ||
+					   strcmp(err, "pod list 'fuzz': empty") == 0);
+	CHECK(said_not_json == !ok);
+	if (!ok)
+		return;
+	if (memchr(buf, '\\', size))
+		return;
+	struct json_object *kind = NULL, *items = NULL;
+	if (!json_object_is_type(root, json_type_object)) {
+		CHECK(m == NULL && strcmp(err, "pod list 'fuzz': not a PodList, List or Pod (not a "
+						 "JSON object)") == 0);
+		return;
+	}
+	json_object_object_get_ex(root, "kind", &kind);
+	if (is_str(kind, "Pod")) {
+		CHECK(m != NULL && st->items == 1);
+	} else if (is_str(kind, "PodList") || is_str(kind, "List")) {
+		json_object_object_get_ex(root, "items", &items);
+		if (json_object_is_type(items, json_type_array))
+			CHECK(m != NULL && st->items == json_object_array_length(items));
+		else
+			CHECK(m == NULL && strcmp(err, "pod list 'fuzz': no \"items\" array") == 0);
+	} else {
+		static const char other[] = "pod list 'fuzz': not a PodList, List or Pod (";
+		CHECK(m == NULL && strncmp(err, other, sizeof(other) - 1) == 0 &&
+		      (strncmp(err + sizeof(other) - 1, "kind '", 6) == 0 ||
+		       strcmp(err + sizeof(other) - 1, "no kind)") == 0));
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size > 1 << 20)
@@ -203,7 +277,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(st.addresses >= st.pods);
 	check_messages(msgs, msglen, &st);
 	free(msgs);
+	bool jc_ok;
+	struct json_object *root = whole(buf, size, &jc_ok);
+	if (m || !strstr(err, "out of memory"))
+		check_oracle(buf, size, root, jc_ok, m, &st, err);
 	if (!m) {
+		json_object_put(root);
 		CHECK(memchr(err, '\0', sizeof(err)) != NULL);
 		CHECK(strncmp(err, "pod list 'fuzz': ", 17) == 0);
 		if (!strstr(err, "out of memory"))
@@ -219,11 +298,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(pods_bytes(m) >= pods_count(m) * sizeof(struct pod) + 2 * pods_addresses(m) * 16);
 
 	/* the second walk */
-	struct json_tokener *tok = json_tokener_new_ex(PODS_DEPTH_MAX);
-	CHECK(tok != NULL);
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
-	struct json_object *root = json_tokener_parse_ex(tok, buf, (int)size);
-	json_tokener_free(tok);
 	CHECK(root != NULL); /* pods_parse took it: it is an object */
 	static struct addrs seen;
 	seen.n = 0;

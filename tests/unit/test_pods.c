@@ -2,8 +2,10 @@
  * input, what a pod gives (addresses and their key, app, service account,
  * images, owner), the pods not mapped (host network, finished, no
  * address), bad items, addresses and strings with their messages and the
- * message cap, address conflicts, whole-file errors, lookups (IPv4-mapped,
- * NULL map) and a 10,000-pod list built here.
+ * message cap, address conflicts, whole-file errors, the scanner that
+ * reads a list one item at a time (checked against json-c's whole-file
+ * parse), lookups (IPv4-mapped, NULL map) and a 10,000-pod list built
+ * here.
  *
  * The JSON below is written with ' for " (q() turns them back) to keep it
  * readable; strict JSON is what reaches the parser. */
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <json-c/json.h>
 
 #include "pods.h"
 
@@ -822,6 +825,353 @@ static void test_load(void **state)
 	free(json);
 }
 
+/* ---- the scanner: the list read one item at a time ---- */
+
+/* json-c's strict parse of the whole of buf[len] (what pods_parse did
+ * before it read item by item): whether it takes it, and its error as
+ * pods_parse words it ("not JSON at byte N: REASON") in why. */
+static bool whole_ok(const char *buf, size_t len, char *why, size_t cap)
+{
+	struct json_tokener *tok = json_tokener_new_ex(PODS_DEPTH_MAX);
+	assert_non_null(tok);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
+	struct json_object *o = json_tokener_parse_ex(tok, buf, (int)len);
+	enum json_tokener_error e = json_tokener_get_error(tok);
+	size_t end = json_tokener_get_parse_end(tok);
+	if (e == json_tokener_continue) {
+		o = json_tokener_parse_ex(tok, "", 1);
+		e = json_tokener_get_error(tok);
+		if (e != json_tokener_success)
+			e = json_tokener_error_parse_eof;
+		end = len;
+	}
+	json_object_put(o);
+	json_tokener_free(tok);
+	snprintf(why, cap, "not JSON at byte %zu: %s", end, json_tokener_error_desc(e));
+	if (e != json_tokener_success)
+		return false;
+	for (size_t i = end; i < len; i++) {
+		if (!strchr(" \t\r\n", buf[i]) || !buf[i]) {
+			snprintf(why, cap, "not JSON at byte %zu: data after the value", i);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* buf[len] parsed: it is "not JSON" (or "empty") exactly when json-c's
+ * whole parse says so; when same_byte, at the byte json-c names (and for
+ * the reason it gives). The run is left in r. */
+static struct pod_map *agree_raw(struct run *r, const char *buf, size_t len, bool same_byte)
+{
+	char why[128];
+	bool ok = whole_ok(buf, len, why, sizeof(why));
+	run_raw(r, buf, len);
+	bool not_json = !r->m && (strstr(r->err, "not JSON at byte") || strstr(r->err, ": empty"));
+	if (ok == not_json)
+		fail_msg("json-c %s, pods_parse: '%s'", ok ? "takes it" : why, r->err);
+	if (!ok && same_byte && !strstr(r->err, ": empty") && !strstr(r->err, why))
+		fail_msg("got '%s', json-c: '%s'", r->err, why);
+	return r->m;
+}
+
+static struct pod_map *agree(struct run *r, const char *json, bool same_byte)
+{
+	char *t = q(json);
+	agree_raw(r, t, strlen(t), same_byte);
+	free(t);
+	return r->m;
+}
+
+/* json fails, as with json-c, with an error holding want */
+static void rejects(const char *json, const char *want)
+{
+	struct run r;
+	agree(&r, json, true);
+	if (r.m || !strstr(r.err, want))
+		fail_msg("got %s '%s', want an error with '%s'", r.m ? "a map" : "error", r.err, want);
+	assert_int_equal(r.st.items, 0); /* nothing counted, nothing said */
+	assert_int_equal(r.msglen, 0);
+	done(&r);
+}
+
+static void test_scan_strings(void **state)
+{
+	(void)state;
+	struct run r;
+	/* quotes, brackets and backslashes inside keys and values */
+	agree(&r,
+	      "{'k\\'}]':'a\\'}]','kind':'List','x':['\\\\','\\'','{[','\\u0022}'],'items':["
+	      "{'metadata':{'namespace':'a\\'}]','name':'b\\\\','q\\'{[':'\\'}]'},"
+	      "'status':{'podIP':'10.0.0.1'},'spec':{'nodeName':'n\\'}]\\u005d'}}]}",
+	      true);
+	assert_non_null(r.m);
+	assert_int_equal(r.st.pods, 1);
+	const struct pod *p = find(r.m, "10.0.0.1");
+	assert_non_null(p);
+	assert_string_equal(p->ns, "a\"}]");
+	assert_string_equal(p->name, "b\\");
+	assert_string_equal(p->node, "n\"}]]");
+	done(&r);
+	/* an item's escapes are json-c's to check: a bad one fails the file */
+	rejects(LIST(POD("a", "b\\q", "10.0.0.1")), "not JSON at byte 81: invalid string sequence");
+	agree(&r, LIST(POD("a", "b\\q", "10.0.0.1")), true);
+	done(&r);
+	rejects(LIST(POD("a", "b\\u12x4", "10.0.0.1")), "invalid string sequence");
+	/* and so are the top level's, in keys and values alike */
+	rejects("{'kind':'List','items':[],'x':'\\q'}", "not JSON at byte 32: invalid string");
+	rejects("{'kind':'List','items':[],'\\q':1}", "not JSON at byte 28: invalid string");
+	rejects("{'kind':'List','items':[],'x\\", "not JSON at byte 29: unexpected end of data");
+	/* a key spelt with an escape is not "items" or "kind" (json-c would
+	 * decode it: kubectl never writes one) */
+	run(&r, "{'kind':'List','it\\u0065ms':[]}");
+	assert_null(r.m);
+	assert_string_equal(r.err, "pod list 't.json': no \"items\" array");
+	done(&r);
+	run(&r, "{'kin\\u0064':'List','items':[]}");
+	assert_null(r.m);
+	assert_string_equal(r.err, "pod list 't.json': not a PodList, List or Pod (no kind)");
+	done(&r);
+	/* a NUL: in a string, or after the list */
+	static const char nul_in[] = "{\"kind\":\"List\",\"items\":[{\"a\":\"x\0y\"}]}";
+	agree_raw(&r, nul_in, sizeof(nul_in) - 1, true);
+	assert_null(r.m);
+	done(&r);
+	static const char nul_after[] = "{\"kind\":\"List\",\"items\":[]}\0";
+	agree_raw(&r, nul_after, sizeof(nul_after) - 1, true);
+	assert_string_equal(r.err, "pod list 't.json': not JSON at byte 26: data after the value");
+	done(&r);
+}
+
+static void test_scan_structure(void **state)
+{
+	(void)state;
+	struct run r;
+	/* nested arrays of objects, in items and beside them */
+	agree(&r,
+	      "{'x':[[{'a':[{'b':[]},{}]}],[],[[]]],'kind':'List','items':["
+	      "{'metadata':{'namespace':'a','name':'b'},'spec':{'x':[[{'y':[{}]}],[[1,2]]],"
+	      "'containers':[{'image':'i1'},{'image':'i2'}]},'status':{'podIPs':[{'ip':'10.0.0.1'},"
+	      "{'ip':'10.0.0.2'}]}}],'y':[{'z':[[{}]]}]}",
+	      true);
+	assert_non_null(r.m);
+	assert_int_equal(r.st.addresses, 2);
+	assert_int_equal(find(r.m, "10.0.0.2")->nimages, 2);
+	done(&r);
+	/* JSON's four blanks anywhere between tokens */
+	agree(&r,
+	      " \r\n\t{ \r\n\t'kind' \r\n\t: \r\n\t'List' \r\n\t, \r\n\t'items' \r\n\t: \r\n\t[ "
+	      "\r\n\t{ 'metadata' :{ 'namespace' : 'a' , 'name' : 'b' } , 'status' : { 'podIP' : "
+	      "'10.0.0.1' } } \r\n\t, \r\n\t7 \r\n\t, \r\n\tnull \r\n\t] \r\n\t, 'x' : [ 1 , true ] , "
+	      "'y' : 2 \r\n\t} \r\n\t",
+	      true);
+	assert_non_null(r.m);
+	assert_int_equal(r.st.items, 3);
+	assert_int_equal(r.st.pods, 1);
+	assert_int_equal(r.st.bad_items, 2);
+	done(&r);
+	/* no others: not \v, \f */
+	rejects("{'kind':'List',\v'items':[]}", "not JSON at byte 15");
+	rejects("{'kind':'List','items':[\f]}", "not JSON at byte 24");
+	rejects("{'kind':'List','items':[]}\f", "not JSON at byte 26: data after the value");
+	/* "items" before "kind" (kubectl's order), and 0 items */
+	agree(&r, "{'apiVersion':'v1','items':[" POD("a", "b", "10.0.0.1") "],'kind':'List',"
+		  "'metadata':{'resourceVersion':''}}",
+	      true);
+	assert_non_null(r.m);
+	assert_int_equal(r.st.pods, 1);
+	done(&r);
+	agree(&r, "{'items':[ \n ],'kind':'PodList'}", true);
+	assert_non_null(r.m);
+	assert_int_equal(r.st.items, 0);
+	assert_int_equal(pods_count(r.m), 0);
+	done(&r);
+	/* items that are not objects: bad items, as before */
+	agree(&r, "{'kind':'List','items':[1,'s',null,[],true,-2.5e3,[{}],{}]}", true);
+	assert_non_null(r.m);
+	assert_int_equal(r.st.items, 8);
+	assert_int_equal(r.st.bad_items, 8);
+	assert_true(has_msg(&r, "t.json: item 6: not an object\n"));
+	assert_true(has_msg(&r, "t.json: item 7: metadata.namespace is missing\n"));
+	done(&r);
+	/* the same key twice: the last one counts, as with json-c */
+	agree(&r, "{'kind':'Service','items':{},'kind':'List','items':[" POD("a", "b", "10.0.0.1") "]}",
+	      true);
+	assert_non_null(r.m);
+	assert_int_equal(r.st.pods, 1);
+	done(&r);
+	rejects("{'kind':'List','items':[" POD("a", "b", "10.0.0.1") "],'items':7}",
+		"no \"items\" array");
+	/* one replaced is still JSON json-c must take (found by fuzzing) */
+	rejects("{'kind':'List','items'::'List','items':[]}", "not JSON at byte 23: unexpected");
+	rejects("{'kind':'List','items':[{'a':01}],'items':[]}", "not JSON at byte 31: number");
+	rejects("{'kind':'List','items':[],'kind':7}", "not a PodList, List or Pod (no kind)");
+	rejects("{'kind':'List','items':[],'kind':'Pods'}", "(kind 'Pods')");
+	/* a top-level Pod, "items" or not */
+	agree(&r, "{'kind':'Pod','items':[1],'metadata':{'namespace':'a','name':'b'},"
+		  "'status':{'podIP':'10.0.0.1'}}",
+	      true);
+	assert_non_null(r.m);
+	assert_int_equal(r.st.items, 1);
+	done(&r);
+	/* what json-c rejects inside what is skipped is rejected too, and
+	 * before the kind is looked at */
+	rejects("{'kind':'Service','items':[{'a':tru}]}", "not JSON at byte 35: boolean expected");
+	rejects("{'kind':'List','items':7,'x':{'a':[1,]}}", "not JSON at byte 37: unexpected");
+	rejects("{'items':[1 2]}", "not JSON at byte 12: array value separator ',' expected");
+}
+
+static void test_scan_scalars(void **state)
+{
+	(void)state;
+	struct run r;
+	/* top-level values and items alike are json-c's: exactly its scalars */
+	static const char *const bad[] = { "tru", "truex", "nul", "True", "1.2.3", "01", "-", "1e",
+					   "+1", ".5", "0x1", "1-2", "nan", "-Inf", "'a'x", "1'a'",
+					   ":", "1:2", "Infinityx" };
+	static const char *const good[] = { "true", "false", "null", "0", "-0", "1.5e-3", "1E+5",
+					    "'s'", "NaN", "-Infinity", "1." };
+	char buf[256];
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct run r1;
+		snprintf(buf, sizeof(buf), "{'kind':'List','items':[],'x':%s}", bad[i]);
+		agree(&r1, buf, false);
+		assert_null(r1.m);
+		done(&r1);
+		snprintf(buf, sizeof(buf), "{'kind':'List','items':[%s,1]}", bad[i]);
+		agree(&r1, buf, false);
+		assert_null(r1.m);
+		done(&r1);
+		snprintf(buf, sizeof(buf), "{'kind':'List','items':[],'x':%s }", bad[i]);
+		agree(&r1, buf, false);
+		done(&r1);
+		snprintf(buf, sizeof(buf), "%s", bad[i]);
+		agree(&r1, buf, true);
+		done(&r1);
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(buf, sizeof(buf), "{'kind':'List','items':[%s],'x':%s,'y':[%s ]}", good[i],
+			 good[i], good[i]);
+		agree(&r, buf, true);
+		assert_non_null(r.m);
+		assert_int_equal(r.st.bad_items, 1);
+		done(&r);
+		snprintf(buf, sizeof(buf), " %s ", good[i]);
+		agree(&r, buf, true);
+		assert_string_equal(r.err,
+				    "pod list 't.json': not a PodList, List or Pod (not a JSON object)");
+		done(&r);
+	}
+	/* a structurally whole item json-c rejects fails the file, at the
+	 * item's start + json-c's offset in it: json-c's own byte */
+	rejects(LIST("{'metadata':{'namespace':'a','name':'b'},'status':{'podIP':'10.0.0.1'},"
+		     "'n':01}"),
+		"not JSON at byte 119: number expected");
+	/* with no message for the items before it, and nothing counted */
+	rejects(LIST("1,2," POD("a", "b", "x") ",{'a':1 'b':2}"),
+		"object value separator ',' expected");
+}
+
+static void test_scan_truncated(void **state)
+{
+	(void)state;
+	char *full = q(LIST(POD("a", "b", "10.0.0.1") "," POD("a", "c", "10.0.0.2")) " ");
+	size_t len = strlen(full);
+	/* every prefix fails, at its end (or where json-c says) */
+	for (size_t n = 0; n < len - 1; n++) {
+		struct run r;
+		agree_raw(&r, full, n, true);
+		assert_null(r.m);
+		assert_int_equal(r.lines, 0);
+		if (n > 0) {
+			char want[64];
+			snprintf(want, sizeof(want), "not JSON at byte %zu: unexpected end of data", n);
+			if (!strstr(r.err, want))
+				fail_msg("%zu bytes: '%s'", n, r.err);
+		}
+		done(&r);
+	}
+	struct run r;
+	agree_raw(&r, full, len, true);
+	assert_non_null(r.m);
+	assert_int_equal(r.st.pods, 2);
+	done(&r);
+	free(full);
+	/* a trailing comma: in items, in an item, at the top level */
+	rejects(LIST(POD("a", "b", "10.0.0.1") ","), "not JSON at byte 114: unexpected character");
+	rejects(LIST("{'a':1,}"), "not JSON at byte 49: unexpected character");
+	rejects(LIST("[1,]"), "not JSON at byte 45: unexpected character");
+	rejects("{'kind':'List','items':[],}", "not JSON at byte 26: unexpected character");
+	rejects("{'kind':'List','items':[],1:2}", "not JSON at byte 26: quoted object property name");
+	rejects("{'kind':'List','items':[,]}", "not JSON at byte 24: unexpected character");
+	rejects("{'kind':'List','items':[1}", "not JSON at byte 25: array value separator");
+	rejects("{'kind':'List','items':[]]", "not JSON at byte 25: object value separator");
+	rejects("{'kind':'List','items'[]}", "not JSON at byte 22: object property name separator");
+	rejects("{'kind':'List','items':}", "not JSON at byte 23: unexpected character");
+}
+
+/* "{'kind':'List','items':[],'x':" + d nested arrays (a value at depth
+ * d) holding inner, in buf */
+static size_t nest(char *buf, size_t cap, int d, const char *inner)
+{
+	size_t n = (size_t)snprintf(buf, cap, "{\"kind\":\"List\",\"items\":[],\"x\":");
+	for (int i = 0; i < d; i++)
+		buf[n++] = '[';
+	n += (size_t)snprintf(buf + n, cap - n, "%s", inner);
+	for (int i = 0; i < d; i++)
+		buf[n++] = ']';
+	buf[n++] = '}';
+	buf[n] = '\0';
+	return n;
+}
+
+static void test_scan_depth(void **state)
+{
+	(void)state;
+	/* beside items: depths 0 to PODS_DEPTH_MAX-1, as json-c's; with a
+	 * value larger than CHECK_WHOLE inside too (checked piece by piece) */
+	size_t cap = 16384;
+	char *buf = malloc(cap), *pad = malloc(8192);
+	assert_non_null(buf);
+	assert_non_null(pad);
+	pad[0] = '"';
+	memset(pad + 1, 'p', 8000);
+	strcpy(pad + 8001, "\"");
+	const char *inner[] = { "", "1", pad, "{}", "[]" };
+	for (size_t k = 0; k < sizeof(inner) / sizeof(inner[0]); k++) {
+		for (int d = PODS_DEPTH_MAX - 3; d <= PODS_DEPTH_MAX + 1; d++) {
+			struct run r;
+			size_t n = nest(buf, cap, d, inner[k]);
+			/* the deepest value: d (empty), else d + 1 */
+			bool deep = (inner[k][0] ? d + 1 : d) > PODS_DEPTH_MAX - 1;
+			agree_raw(&r, buf, n, true);
+			if (deep != (r.m == NULL))
+				fail_msg("depth %d, inner %.8s: %s", d, inner[k], r.err);
+			if (deep)
+				assert_non_null(strstr(r.err, "nesting too deep"));
+			done(&r);
+		}
+	}
+	/* a huge unknown member is checked, skipped: its bad parts found
+	 * where json-c finds them */
+	size_t n = (size_t)snprintf(buf, cap, "{\"kind\":\"List\",\"metadata\":{\"a\":[");
+	for (int i = 0; n < 12000; i++)
+		n += (size_t)snprintf(buf + n, cap - n, "%s{\"k%d\":[\"v\",%d,null]}", i ? "," : "", i, i);
+	size_t at = n;
+	n += (size_t)snprintf(buf + n, cap - n, "]},\"items\":[]}");
+	struct run r;
+	agree_raw(&r, buf, n, true);
+	assert_non_null(r.m);
+	done(&r);
+	memcpy(buf + at - 6, "nul ", 4); /* the last "null" cut short */
+	agree_raw(&r, buf, n, true);
+	assert_null(r.m);
+	assert_non_null(strstr(r.err, "null expected"));
+	done(&r);
+	free(buf);
+	free(pad);
+}
+
 /* ---- a large list ---- */
 
 struct sbuf {
@@ -937,6 +1287,11 @@ int main(void)
 		cmocka_unit_test(test_message_cap),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_too_many_items),
+		cmocka_unit_test(test_scan_strings),
+		cmocka_unit_test(test_scan_structure),
+		cmocka_unit_test(test_scan_scalars),
+		cmocka_unit_test(test_scan_truncated),
+		cmocka_unit_test(test_scan_depth),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_large),
 	};
