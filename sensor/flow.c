@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "flow.h"
+#include "hash.h"
 
 #define FLOW_SLAB 1024
 
@@ -69,16 +70,6 @@ void flow_key_from_pkt(const struct pkt *p, struct flow_key *k, int *side)
 	k->tunnel_id = tid;
 }
 
-static inline uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
-
 uint64_t flow_key_hash(const struct flow_key *k)
 {
 	uint64_t w[sizeof(*k) / 8];
@@ -86,7 +77,7 @@ uint64_t flow_key_hash(const struct flow_key *k)
 	uint64_t h = 0x9e3779b97f4a7c15ULL;
 	for (size_t i = 0; i < sizeof(w) / 8; i++)
 		h = (h ^ w[i]) * 0x100000001b3ULL + (h >> 29);
-	return mix64(h);
+	return davy_fmix64(h);
 }
 
 

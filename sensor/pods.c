@@ -21,6 +21,7 @@
 #include <json-c/json.h>
 
 #include "cursor.h"
+#include "hash.h"
 #include "pods.h"
 
 #define ARENA_FIRST 4096u        /* bytes of the first arena block */
@@ -81,16 +82,6 @@ static const char *const no_images[1] = { NULL };
 
 /* ---- hashing ---- */
 
-static uint64_t fmix64(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return h;
-}
-
 /* The two halves multiplied by odd constants (each a bijection), one
  * rotated, then murmur3's finaliser: every input bit reaches every output
  * bit, so consecutive pod IPs spread over the table. */
@@ -101,7 +92,7 @@ static uint64_t addr_hash(int ipver, const uint8_t k[16])
 	memcpy(&y, k + 8, 8);
 	x *= 0x9e3779b97f4a7c15ull;
 	y = (y + (uint64_t)ipver) * 0xc2b2ae3d27d4eb4full;
-	return fmix64(x ^ (y << 31 | y >> 33));
+	return davy_fmix64(x ^ (y << 31 | y >> 33));
 }
 
 static uint64_t bytes_hash(const void *p, size_t n)
@@ -111,13 +102,13 @@ static uint64_t bytes_hash(const void *p, size_t n)
 	while (n >= 8) {
 		uint64_t w;
 		memcpy(&w, s, 8);
-		h = (h ^ fmix64(w)) * 0x100000001b3ull;
+		h = (h ^ davy_fmix64(w)) * 0x100000001b3ull;
 		s += 8;
 		n -= 8;
 	}
 	uint64_t w = 0;
 	memcpy(&w, s, n);
-	return fmix64(h ^ w);
+	return davy_fmix64(h ^ w);
 }
 
 /* ---- arena ---- */
@@ -1040,54 +1031,6 @@ static bool read_items(struct scan *s, struct build *b, size_t at, size_t end)
 	return ok;
 }
 
-/* The JSON of the whole file (a single Pod), or NULL with err set (*oom
- * when memory ran out). */
-static struct json_object *parse_json(const char *nm, const char *buf, size_t len, bool *oom,
-				      char *err, size_t errlen)
-{
-	struct json_tokener *tok = json_tokener_new_ex(PODS_DEPTH_MAX);
-	if (!tok) {
-		*oom = true;
-		return NULL;
-	}
-	/* strict: kubectl writes plain JSON; trailing bytes checked below */
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
-	struct json_object *root = json_tokener_parse_ex(tok, buf, (int)len);
-	enum json_tokener_error jerr = json_tokener_get_error(tok);
-	size_t end = json_tokener_get_parse_end(tok);
-	if (jerr == json_tokener_continue) {
-		/* the input stopped inside a value: a NUL ends a top-level scalar
-		 * ("null", "1"), anything else is cut short */
-		root = json_tokener_parse_ex(tok, "", 1);
-		jerr = json_tokener_get_error(tok);
-		if (jerr != json_tokener_success)
-			jerr = json_tokener_error_parse_eof;
-		end = len;
-	}
-	json_tokener_free(tok);
-	if (jerr != json_tokener_success) {
-		json_object_put(root);
-		set_err(err, errlen, "pod list '%s': not JSON at byte %zu: %s", nm, end,
-			json_tokener_error_desc(jerr));
-		return NULL;
-	}
-	for (size_t i = end; i < len; i++) {
-		if (!blank(buf[i])) {
-			json_object_put(root);
-			set_err(err, errlen, "pod list '%s': not JSON at byte %zu: data after the value",
-				nm, i);
-			return NULL;
-		}
-	}
-	if (!json_object_is_type(root, json_type_object)) {
-		json_object_put(root);
-		set_err(err, errlen, "pod list '%s': not a PodList, List or Pod (not a JSON object)",
-			nm);
-		return NULL;
-	}
-	return root;
-}
-
 /* The "items" array of a PodList or List: its entries. false with err set
  * (or b->oom) when it is missing, not an array, too long or not JSON. */
 static bool take_items(struct scan *s, struct build *b, const struct top *t)
@@ -1143,9 +1086,10 @@ struct pod_map *pods_parse(const char *name, const char *buf, size_t len, FILE *
 		goto out;
 	}
 	if (str_is(t.kind, "Pod")) {
-		/* one pod: small, read whole */
-		root = parse_json(nm, buf, len, &b.oom, err, errlen);
-		if (!root)
+		/* one pod: small, read whole (scan_top checked the structure) */
+		size_t at, end;
+		s.c = cur_make(s.base, len);
+		if (!skip_value(&s, 0, &at, &end, NULL) || !jparse(&s, NULL, at, end, 0, &root))
 			goto out;
 		add_item(&b, root, 0);
 	} else if (str_is(t.kind, "PodList") || str_is(t.kind, "List")) {

@@ -39,7 +39,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from davytest import (PCAP_HEADER_RAW, LiveDavy, Tally, alert_records,  # noqa: E402
                       flow_records, mkmmdb as build_mmdb, norm_ip, pcap_record, perl_has,
-                      run_davy, schema_errors, schema_validator, udp_any)
+                      run_davy, stats_of, udp_any)
+from davytest import check_schema as check_schema_of  # noqa: E402
 
 T = Tally("geo")
 DAVY = None
@@ -135,10 +136,6 @@ def write_capture(path, flows):
 
 # ---- helpers ------------------------------------------------------------------
 
-def stats_of(records):
-    st = [r for r in records if r.get("event_type") == "stats"]
-    return st[-1].get("stats", {}) if st else {}
-
 
 def key(rec):
     return (norm_ip(rec["src_ip"]), norm_ip(rec["dest_ip"]))
@@ -197,15 +194,8 @@ def check_records(what, records, city, asn, want_pairs):
 
 
 def check_schema(what, records):
-    v = schema_validator()
-    if v is None:
-        T.skip(f"{what}: records match docs/record.schema.json", "python3-jsonschema is missing")
-        return
-    errs = [(r.get("event_type"), e) for r in records for e in schema_errors(v, r)]
-    geo_only = errs and all("geo" in e for _, e in errs)
-    T.check(not errs, f"{what}: every record matches docs/record.schema.json",
-            ("(every error names geo: the schema lacks geo / stats.geo?) " if geo_only else "")
-            + str(errs[:3]))
+    check_schema_of(T, what, records, lambda errs: "(every error names geo: the schema lacks geo / "
+                    "stats.geo?) " if all("geo" in e for _, e in errs) else "")
 
 
 def mkmmdb(kind, table, out):

@@ -36,7 +36,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from davytest import (PCAP_HEADER_RAW, ROOT, LiveDavy, Tally, alert_records,  # noqa: E402
                       flow_records, mkmmdb, norm_ip, pcap_record, perl_has, run_davy,
-                      schema_errors, schema_validator, udp_any)
+                      stats_of, udp_any)
+from davytest import check_schema as check_schema_of  # noqa: E402
 
 os.environ.setdefault("TSAN_OPTIONS", "suppressions=" + os.path.join(ROOT, "tests", "tsan.supp"))
 
@@ -71,18 +72,8 @@ GEO_OF = {POOL: {"country": "NL", "city": "Amsterdam", "asn": 64600,
           WEB6: {"country": "DE", "asn": 64601, "as_org": "EXAMPLE-WEB"}}
 
 
-def stats_of(records):
-    st = [r for r in records if r.get("event_type") == "stats"]
-    return st[-1].get("stats", {}) if st else {}
-
-
 def check_schema(what, records):
-    v = schema_validator()
-    if v is None:
-        T.skip(f"{what}: records match docs/record.schema.json", "python3-jsonschema is missing")
-        return
-    errs = [(r.get("event_type"), e) for r in records for e in schema_errors(v, r)]
-    T.check(not errs, f"{what}: every record matches docs/record.schema.json", str(errs[:3]))
+    check_schema_of(T, what, records)
 
 
 def sids(alerts, src, dport):

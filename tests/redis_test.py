@@ -29,7 +29,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from davytest import (ROOT, Tally, PCAP_HEADER_RAW, pcap_record, schema_errors,  # noqa: E402
-                      schema_validator, udp4)
+                      schema_validator, stats_of, udp4)
 from redistest import RedisServer, Resp, RespError, free_port, xrange_all  # noqa: E402
 
 T = Tally("redis")
@@ -57,11 +57,6 @@ def run(args, env=None, stdin=None, timeout=120):
 
 def streams(r, prefix="davy"):
     return {t: xrange_all(r, f"{prefix}:{t}") for t in ("flow", "alert", "stats")}
-
-
-def stats_of(records):
-    st = [x for x in records if x["event_type"] == "stats"]
-    return st[-1]["stats"] if st else {}
 
 
 def check_exact(what, lines, got, sensor):

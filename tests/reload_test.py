@@ -33,7 +33,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from davytest import (PCAP_HEADER_RAW as PCAP_HEADER, ROOT, LiveDavy, Tally,  # noqa: E402
-                      flow_records, pcap_record as record, run_davy, udp4 as udp_packet)
+                      flow_records, pcap_record as record, run_davy, stats_of,
+                      udp4 as udp_packet)
 
 # A ThreadSanitizer build (make test-tsan) needs the suppressions of what TSan
 # cannot see (tests/tsan.supp, include/tsan.h); other builds ignore this.
@@ -69,11 +70,6 @@ class Davy(LiveDavy):
             T.check(a["alert"]["signature_id"] == 4960105 and
                     a.get("ioc", {}).get("indicator") == indicator,
                     f"{what}: C2 alert naming {indicator}", json.dumps(a)[:300])
-
-
-def stats_of(d):
-    st = [r for r in d.records if r.get("event_type") == "stats"]
-    return st[-1]["stats"] if st else {}
 
 
 def tsan_clean(what, errlines):
@@ -125,7 +121,7 @@ def in_step(davy, tmp):
 
     rc = d.finish()
     T.check(rc == 0, "in-step run exits 0", f"exit {rc}; " + " | ".join(d.errlines[-5:]))
-    io = stats_of(d).get("iocs", {})
+    io = stats_of(d.records).get("iocs", {})
     T.check(io.get("reloads") == 2 and io.get("reload_failures") == 2,
             "stats.iocs counts 2 reloads and 2 failed reloads", json.dumps(io))
     T.check(len(flow_records(d.records)) == 6, "every flow of the piped capture has its record",
@@ -153,7 +149,7 @@ def sighup_only(davy, tmp):
     T.check(not d.alert_for(s2), "after SIGHUP the old indicator does not")
     rc = d.finish()
     T.check(rc == 0, "SIGHUP run exits 0 (SIGHUP does not end davy)", f"exit {rc}")
-    T.check(stats_of(d).get("iocs", {}).get("reloads") == 1, "stats.iocs.reloads is 1")
+    T.check(stats_of(d.records).get("iocs", {}).get("reloads") == 1, "stats.iocs.reloads is 1")
     tsan_clean("SIGHUP run", d.errlines)
 
 

@@ -89,6 +89,25 @@ def schema_errors(validator, record):
             for e in validator.iter_errors(record)]
 
 
+def check_schema(tally, what, records, hint=None):
+    """One check: every record matches docs/record.schema.json (a skip,
+    saying why, without python3-jsonschema). hint(errors) may add a
+    sentence to the failure."""
+    v = schema_validator()
+    if v is None:
+        tally.skip(f"{what}: records match docs/record.schema.json", "python3-jsonschema is missing")
+        return
+    errs = [(r.get("event_type"), e) for r in records for e in schema_errors(v, r)]
+    tally.check(not errs, f"{what}: every record matches docs/record.schema.json",
+                ((hint(errs) or "") if hint and errs else "") + str(errs[:3]))
+
+
+def stats_of(records):
+    """The stats object of the last stats record ({} when none)."""
+    st = [r for r in records if r.get("event_type") == "stats"]
+    return st[-1].get("stats", {}) if st else {}
+
+
 def flow_records(records):
     """The flow records that end a flow (periodic "update" records excluded)."""
     return [r for r in records if r.get("event_type") == "flow"
