@@ -1,7 +1,8 @@
 /* davy.h - the sensor's run-time configuration and entry point.
  *
- * A `struct davy_config` is filled once (cli.c: command line; later also the
- * config file) and then passed as const to every stage. Nothing else is
+ * A `struct davy_config` is filled once (cli.c: the command line, over the
+ * configuration file of -c, config.h) and then passed as const to every
+ * stage. Nothing else is
  * global: each thread owns its state (see docs/DESIGN.md).
  */
 #ifndef DAVY_DAVY_H
@@ -38,12 +39,15 @@ static inline bool davy_country_listed(const uint8_t map[85], const char *cc)
 #define DAVY_EXIT_DAMAGED 1 /* completed, but some input was damaged */
 #define DAVY_EXIT_FATAL 2   /* could not run: bad option, unreadable input, ... */
 
+struct davy_kept;
+
 struct davy_config {
 	const char *files[DAVY_MAX_FILES]; /* -r, in order; "-" is standard input */
 	unsigned nfiles;
 	const char *out_path;              /* -o; "-" is standard output; NULL: standard
 					    * output, or nothing when --redis is given */
-	char *bpf;                         /* trailing arguments joined, or NULL */
+	char *bpf;                         /* trailing arguments joined, or the file's
+					    * filter; malloc'd, or NULL */
 	unsigned workers;                  /* --workers */
 	char sensor_name[256];             /* --sensor-name, $NODE_NAME, hostname */
 	uint64_t max_flows;                /* --max-flows, for all workers together */
@@ -82,13 +86,17 @@ struct davy_config {
 	uint32_t redis_timeout_s;          /* --redis-timeout; 0 wait forever */
 	int progress;                      /* -1 auto (a terminal), 0 off, 1 on */
 	bool quiet;                        /* -q: no summary line */
+	struct davy_kept *kept;            /* strings read from the configuration file
+					    * (config.h: davy_config_keep/_free) */
 };
 
 /* Fills the defaults. */
 void davy_config_default(struct davy_config *cfg);
 
-/* Parses the command line into cfg. Returns -1 to run, or an exit status
- * (0 after --help/--version, DAVY_EXIT_FATAL with a message on stderr). */
+/* Parses the command line into cfg, over the file of -c FILE (config.h).
+ * Returns -1 to run, or an exit status (0 after --help, --version or
+ * --print-config, DAVY_EXIT_FATAL with a message on stderr). Release cfg
+ * with davy_config_free() (config.h) either way. */
 int davy_cli_parse(struct davy_config *cfg, int argc, char **argv);
 
 /* An unsigned number in [min, max] (with `suffix`, K/M/G multiply by

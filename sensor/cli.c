@@ -1,4 +1,5 @@
-/* cli.c - command-line options into a struct davy_config. */
+/* cli.c - command-line options into a struct davy_config, and the option
+ * table and setter the configuration file shares (config.h). */
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -10,7 +11,9 @@
 
 #include <ndpi_api.h>
 #include <pcap/pcap.h>
+#include <yaml.h>
 
+#include "config.h"
 #include "davy.h"
 
 static const char usage[] =
@@ -27,6 +30,16 @@ static const char usage[] =
 "  -o, --output FILE        where records go; '-' is stdout, the default\n"
 "                           unless --redis is given\n"
 "  BPF filter expression    trailing arguments, as for tcpdump, e.g. 'tcp port 443'\n"
+"\n"
+"Configuration file (see README.md, \"Configuration file\"):\n"
+"  -c, --config FILE        read settings from a YAML file: keys are the long\n"
+"                           option names (workers: 4, iocs: [a, b], filter:\n"
+"                           'tcp port 3333'); the command line overrides it,\n"
+"                           and a repeatable option given there replaces the\n"
+"                           file's list\n"
+"      --print-config       print the settings in effect (file and command\n"
+"                           line) as such a file, and exit; a Redis password\n"
+"                           is printed as ***\n"
 "\n"
 "Processing:\n"
 "      --workers N          worker threads (default: cores - 1, at least 1)\n"
@@ -137,59 +150,76 @@ static const char usage[] =
 "\n"
 "Exit status: 0 done; 1 done, but some input was damaged; 2 could not run.\n";
 
-enum {
-	OPT_WORKERS = 256, OPT_MAX_FLOWS, OPT_TIMEOUT, OPT_NDPI_PKTS, OPT_RING, OPT_SENSOR,
-	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_VXLAN, OPT_GENEVE, OPT_GRE_UDP, OPT_TUN_DEPTH,
-	OPT_CARRIERS, OPT_DF_MAX, OPT_DF_TIMEOUT, OPT_FLOW_UPDATE, OPT_STRATUM_FLOWS,
-	OPT_REASM_MEM, OPT_DNS_CACHE, OPT_DNS_MIN_TTL, OPT_IOCS, OPT_NO_IOCS, OPT_IOCS_CHECK, OPT_ALERT_RATE, OPT_ALERT_RATE_SOURCES,
-	OPT_GEOIP, OPT_ASN, OPT_GEO_CHECK, OPT_ALERT_COUNTRIES, OPT_PODS, OPT_PODS_CHECK, OPT_REDIS, OPT_REDIS_PREFIX, OPT_REDIS_MAXLEN, OPT_REDIS_QUEUE, OPT_REDIS_FULL, OPT_REDIS_TIMEOUT,
+
+/* Every setting, in --help's order (config.h). */
+const struct davy_option davy_options[] = {
+	{ "read", required_argument, 'r', DAVY_OPT_LIST },
+	{ "output", required_argument, 'o', 0 },
+	/* the trailing arguments on the command line; a key only in the file */
+	{ .name = "filter", .has_arg = required_argument, .id = DAVY_O_FILTER, .flags = DAVY_OPT_FILE },
+	{ "config", required_argument, 'c', DAVY_OPT_CLI },
+	{ "print-config", no_argument, DAVY_O_PRINT_CONFIG, DAVY_OPT_CLI },
+	{ "workers", required_argument, DAVY_O_WORKERS, 0 },
+	{ "max-flows", required_argument, DAVY_O_MAX_FLOWS, 0 },
+	{ "timeout", required_argument, DAVY_O_TIMEOUT, DAVY_OPT_LIST },
+	{ "ndpi-packets", required_argument, DAVY_O_NDPI_PKTS, 0 },
+	{ "ring-size", required_argument, DAVY_O_RING, 0 },
+	{ "sensor-name", required_argument, DAVY_O_SENSOR, 0 },
+	{ "vxlan-ports", required_argument, DAVY_O_VXLAN, 0 },
+	{ "geneve-ports", required_argument, DAVY_O_GENEVE, 0 },
+	{ "gre-udp-ports", required_argument, DAVY_O_GRE_UDP, 0 },
+	{ "tunnel-depth", required_argument, DAVY_O_TUN_DEPTH, 0 },
+	{ "defrag-datagrams", required_argument, DAVY_O_DF_MAX, 0 },
+	{ "defrag-timeout", required_argument, DAVY_O_DF_TIMEOUT, 0 },
+	{ "report-tunnel-carriers", no_argument, DAVY_O_CARRIERS, 0 },
+	{ "redis", required_argument, DAVY_O_REDIS, 0 },
+	{ "redis-prefix", required_argument, DAVY_O_REDIS_PREFIX, 0 },
+	{ "redis-maxlen", required_argument, DAVY_O_REDIS_MAXLEN, 0 },
+	{ "redis-queue", required_argument, DAVY_O_REDIS_QUEUE, 0 },
+	{ "redis-queue-full", required_argument, DAVY_O_REDIS_FULL, 0 },
+	{ "redis-timeout", required_argument, DAVY_O_REDIS_TIMEOUT, 0 },
+	{ "flow-update-interval", required_argument, DAVY_O_FLOW_UPDATE, 0 },
+	{ "stratum-flows", required_argument, DAVY_O_STRATUM_FLOWS, 0 },
+	{ "reassembly-memory", required_argument, DAVY_O_REASM_MEM, 0 },
+	{ "alert-rate-limit", required_argument, DAVY_O_ALERT_RATE, 0 },
+	{ "alert-rate-sources", required_argument, DAVY_O_ALERT_RATE_SOURCES, 0 },
+	{ "iocs", required_argument, DAVY_O_IOCS, DAVY_OPT_LIST },
+	{ "no-iocs", no_argument, DAVY_O_NO_IOCS, 0 },
+	{ "iocs-check-interval", required_argument, DAVY_O_IOCS_CHECK, 0 },
+	{ "geoip", required_argument, DAVY_O_GEOIP, 0 },
+	{ "asn", required_argument, DAVY_O_ASN, 0 },
+	{ "geo-check-interval", required_argument, DAVY_O_GEO_CHECK, 0 },
+	{ "alert-countries", required_argument, DAVY_O_ALERT_COUNTRIES, DAVY_OPT_LIST },
+	{ "pods", required_argument, DAVY_O_PODS, 0 },
+	{ "pods-check-interval", required_argument, DAVY_O_PODS_CHECK, 0 },
+	{ "dns-cache-size", required_argument, DAVY_O_DNS_CACHE, 0 },
+	{ "dns-min-ttl", required_argument, DAVY_O_DNS_MIN_TTL, 0 },
+	{ "progress", no_argument, DAVY_O_PROGRESS, 0 },
+	{ "no-progress", no_argument, DAVY_O_NO_PROGRESS, 0 },
+	{ "quiet", no_argument, 'q', 0 },
+	{ "help", no_argument, 'h', DAVY_OPT_CLI },
+	{ "version", no_argument, 'V', DAVY_OPT_CLI },
+	{ NULL, 0, 0, 0 },
 };
 
-static const struct option longopts[] = {
-	{ "read", required_argument, NULL, 'r' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "workers", required_argument, NULL, OPT_WORKERS },
-	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "ndpi-packets", required_argument, NULL, OPT_NDPI_PKTS },
-	{ "ring-size", required_argument, NULL, OPT_RING },
-	{ "sensor-name", required_argument, NULL, OPT_SENSOR },
-	{ "vxlan-ports", required_argument, NULL, OPT_VXLAN },
-	{ "geneve-ports", required_argument, NULL, OPT_GENEVE },
-	{ "gre-udp-ports", required_argument, NULL, OPT_GRE_UDP },
-	{ "tunnel-depth", required_argument, NULL, OPT_TUN_DEPTH },
-	{ "report-tunnel-carriers", no_argument, NULL, OPT_CARRIERS },
-	{ "defrag-datagrams", required_argument, NULL, OPT_DF_MAX },
-	{ "defrag-timeout", required_argument, NULL, OPT_DF_TIMEOUT },
-	{ "flow-update-interval", required_argument, NULL, OPT_FLOW_UPDATE },
-	{ "stratum-flows", required_argument, NULL, OPT_STRATUM_FLOWS },
-	{ "reassembly-memory", required_argument, NULL, OPT_REASM_MEM },
-	{ "iocs", required_argument, NULL, OPT_IOCS },
-	{ "no-iocs", no_argument, NULL, OPT_NO_IOCS },
-	{ "iocs-check-interval", required_argument, NULL, OPT_IOCS_CHECK },
-	{ "alert-rate-limit", required_argument, NULL, OPT_ALERT_RATE },
-	{ "alert-rate-sources", required_argument, NULL, OPT_ALERT_RATE_SOURCES },
-	{ "dns-cache-size", required_argument, NULL, OPT_DNS_CACHE },
-	{ "dns-min-ttl", required_argument, NULL, OPT_DNS_MIN_TTL },
-	{ "geoip", required_argument, NULL, OPT_GEOIP },
-	{ "asn", required_argument, NULL, OPT_ASN },
-	{ "geo-check-interval", required_argument, NULL, OPT_GEO_CHECK },
-	{ "alert-countries", required_argument, NULL, OPT_ALERT_COUNTRIES },
-	{ "pods", required_argument, NULL, OPT_PODS },
-	{ "pods-check-interval", required_argument, NULL, OPT_PODS_CHECK },
-	{ "redis", required_argument, NULL, OPT_REDIS },
-	{ "redis-prefix", required_argument, NULL, OPT_REDIS_PREFIX },
-	{ "redis-maxlen", required_argument, NULL, OPT_REDIS_MAXLEN },
-	{ "redis-queue", required_argument, NULL, OPT_REDIS_QUEUE },
-	{ "redis-queue-full", required_argument, NULL, OPT_REDIS_FULL },
-	{ "redis-timeout", required_argument, NULL, OPT_REDIS_TIMEOUT },
-	{ "progress", no_argument, NULL, OPT_PROGRESS },
-	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 },
-};
+#define N_OPTIONS (sizeof(davy_options) / sizeof(davy_options[0]) - 1)
+
+const struct davy_option *davy_option_find(const char *name)
+{
+	for (const struct davy_option *o = davy_options; o->name; o++)
+		if (strcmp(o->name, name) == 0 || (o->id < 256 && name[0] == o->id && !name[1]))
+			return o;
+	return NULL;
+}
+
+const char *davy_option_short(const struct davy_option *o, char buf[2])
+{
+	if (o->id >= 256)
+		return NULL;
+	buf[0] = (char)o->id;
+	buf[1] = 0;
+	return buf;
+}
 
 void davy_config_default(struct davy_config *cfg)
 {
@@ -222,83 +252,39 @@ void davy_config_default(struct davy_config *cfg)
 	cfg->redis_timeout_s = 60;
 }
 
-/* --alert-countries: comma-separated ISO 3166-1 alpha-2 codes, any case;
- * repeatable (the lists add up). */
-static int parse_countries(struct davy_config *cfg, const char *arg)
+/* kept strings: a list of blocks, each one string */
+struct davy_kept {
+	struct davy_kept *next;
+	char s[];
+};
+
+const char *davy_config_keep(struct davy_config *cfg, const char *s, size_t n)
 {
-	const char *p = arg;
-	for (;;) {
-		const char *e = strchr(p, ',');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		char cc[3] = { 0 };
-		if (n == 2) {
-			cc[0] = (char)toupper((unsigned char)p[0]);
-			cc[1] = (char)toupper((unsigned char)p[1]);
-		}
-		if (n != 2 || cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' || cc[1] > 'Z') {
-			fprintf(stderr, "davy: --alert-countries '%s': '%.*s' is not a two-letter country code (ISO 3166-1 alpha-2, e.g. KP,IR)\n",
-				arg, (int)(n > 16 ? 16 : n), p);
-			return -1;
-		}
-		unsigned b = (unsigned)(cc[0] - 'A') * 26u + (unsigned)(cc[1] - 'A');
-		cfg->alert_countries[b >> 3] |= (uint8_t)(1u << (b & 7));
-		cfg->alert_countries_on = true;
-		if (!e)
-			return 0;
-		p = e + 1;
+	struct davy_kept *k = malloc(sizeof(*k) + n + 1);
+	if (!k)
+		return NULL;
+	memcpy(k->s, s, n);
+	k->s[n] = 0;
+	k->next = cfg->kept;
+	cfg->kept = k;
+	return k->s;
+}
+
+void davy_config_free(struct davy_config *cfg)
+{
+	while (cfg->kept) {
+		struct davy_kept *k = cfg->kept;
+		cfg->kept = k->next;
+		free(k);
 	}
+	free(cfg->bpf);
+	cfg->bpf = NULL;
 }
 
-/* A Redis URL into cfg; what names it (the option or the variable) goes
- * into the message. */
-static int set_redis_url(struct davy_config *cfg, const char *what, const char *url)
-{
-	char err[512];
-	if (redis_url_parse(&cfg->redis, url, err, sizeof(err)) != 0) {
-		fprintf(stderr, "davy: %s: %s\n", what, err);
-		return -1;
-	}
-	cfg->redis_on = true;
-	return 0;
-}
-
-/* The sensor's own messages start "davy: ". */
-static int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, bool suffix,
-		     uint64_t *out)
-{
-	return davy_parse_u64("davy", opt, s, min, max, suffix, out);
-}
-
-/* A comma-separated list of 1 to DAVY_MAX_PORTS ports, or '' for none. */
-static int parse_ports(const char *opt, const char *s, uint16_t *ports, uint8_t *n)
-{
-	uint8_t k = 0;
-	const char *p = s;
-	while (*p) {
-		char num[8];
-		size_t len = strcspn(p, ",");
-		uint64_t v;
-		if (len == 0 || len >= sizeof(num) || k >= DAVY_MAX_PORTS)
-			goto bad;
-		memcpy(num, p, len);
-		num[len] = 0;
-		if (parse_u64(opt, num, 1, 65535, false, &v) != 0)
-			return -1;
-		ports[k++] = (uint16_t)v;
-		p += len;
-		if (*p == ',' && *++p == 0)
-			goto bad;
-	}
-	*n = k;
-	return 0;
-bad:
-	fprintf(stderr, "davy: option %s: '%s' is not a list of up to %d ports like 4789,8472\n",
-		opt, s, DAVY_MAX_PORTS);
-	return -1;
-}
-
-int davy_parse_u64(const char *prog, const char *opt, const char *s, uint64_t min,
-		   uint64_t max, bool suffix, uint64_t *out)
+/* An unsigned number in [min, max] (K/M/G with suffix); messages name
+ * `where` ("option --workers", "davy.yaml:7: workers"). */
+static int num_at(FILE *msg, const char *prog, const char *where, const char *s, uint64_t min,
+		  uint64_t max, bool suffix, uint64_t *out)
 {
 	char *end;
 	errno = 0;
@@ -320,24 +306,107 @@ int davy_parse_u64(const char *prog, const char *opt, const char *s, uint64_t mi
 	*out = v;
 	return 0;
 bad:
-	fprintf(stderr, "%s: option %s: '%s' is not a number from %" PRIu64 " to %" PRIu64 "%s\n",
-		prog, opt, s, min, max, suffix ? " (K, M, G suffixes allowed)" : "");
+	fprintf(msg, "%s: %s: '%s' is not a number from %" PRIu64 " to %" PRIu64 "%s\n",
+		prog, where, s, min, max, suffix ? " (K, M, G suffixes allowed)" : "");
 	return -1;
 }
 
-int davy_check_name(const char *prog, const char *opt, const char *s, size_t max)
+int davy_parse_u64(const char *prog, const char *opt, const char *s, uint64_t min,
+		   uint64_t max, bool suffix, uint64_t *out)
+{
+	char where[128];
+	snprintf(where, sizeof(where), "option %s", opt);
+	return num_at(stderr, prog, where, s, min, max, suffix, out);
+}
+
+static bool name_ok(const char *s, size_t max)
 {
 	size_t n = strlen(s);
 	bool ok = n > 0 && n <= max;
 	for (size_t i = 0; ok && i < n; i++)
 		ok = isgraph((unsigned char)s[i]);
-	if (!ok)
-		fprintf(stderr, "%s: option %s: '%s' must be 1 to %zu printable characters "
-			"without spaces\n", prog, opt, s, max);
-	return ok ? 0 : -1;
+	return ok;
 }
 
-static int parse_timeout(struct davy_config *cfg, const char *s)
+int davy_check_name(const char *prog, const char *opt, const char *s, size_t max)
+{
+	if (name_ok(s, max))
+		return 0;
+	fprintf(stderr, "%s: option %s: '%s' must be 1 to %zu printable characters "
+		"without spaces\n", prog, opt, s, max);
+	return -1;
+}
+
+/* --alert-countries: comma-separated ISO 3166-1 alpha-2 codes, any case;
+ * repeatable (the lists add up). */
+static int parse_countries(struct davy_config *cfg, const char *arg, const char *where, FILE *msg)
+{
+	const char *p = arg;
+	for (;;) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		char cc[3] = { 0 };
+		if (n == 2) {
+			cc[0] = (char)toupper((unsigned char)p[0]);
+			cc[1] = (char)toupper((unsigned char)p[1]);
+		}
+		if (n != 2 || cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' || cc[1] > 'Z') {
+			fprintf(msg, "davy: %s: '%s': '%.*s' is not a two-letter country code (ISO 3166-1 alpha-2, e.g. KP,IR)\n",
+				where, arg, (int)(n > 16 ? 16 : n), p);
+			return -1;
+		}
+		unsigned b = (unsigned)(cc[0] - 'A') * 26u + (unsigned)(cc[1] - 'A');
+		cfg->alert_countries[b >> 3] |= (uint8_t)(1u << (b & 7));
+		cfg->alert_countries_on = true;
+		if (!e)
+			return 0;
+		p = e + 1;
+	}
+}
+
+/* A Redis URL into cfg; what names it (the option, the file's line or the
+ * variable) goes into the message. */
+static int set_redis_url(struct davy_config *cfg, const char *what, const char *url, FILE *msg)
+{
+	char err[512];
+	if (redis_url_parse(&cfg->redis, url, err, sizeof(err)) != 0) {
+		fprintf(msg, "davy: %s: %s\n", what, err);
+		cfg->redis_on = false;
+		return -1;
+	}
+	cfg->redis_on = true;
+	return 0;
+}
+
+/* A comma-separated list of 1 to DAVY_MAX_PORTS ports, or '' for none. */
+static int parse_ports(const char *where, FILE *msg, const char *s, uint16_t *ports, uint8_t *n)
+{
+	uint8_t k = 0;
+	const char *p = s;
+	while (*p) {
+		char num[8];
+		size_t len = strcspn(p, ",");
+		uint64_t v;
+		if (len == 0 || len >= sizeof(num) || k >= DAVY_MAX_PORTS)
+			goto bad;
+		memcpy(num, p, len);
+		num[len] = 0;
+		if (num_at(msg, "davy", where, num, 1, 65535, false, &v) != 0)
+			return -1;
+		ports[k++] = (uint16_t)v;
+		p += len;
+		if (*p == ',' && *++p == 0)
+			goto bad;
+	}
+	*n = k;
+	return 0;
+bad:
+	fprintf(msg, "davy: %s: '%s' is not a list of up to %d ports like 4789,8472\n",
+		where, s, DAVY_MAX_PORTS);
+	return -1;
+}
+
+static int parse_timeout(struct davy_config *cfg, const char *s, const char *where, FILE *msg)
 {
 	static const char *const groups[FLOW__PGROUPS] = { "tcp", "udp", "icmp", "other" };
 	static const char *const states[FLOW__STATES] = { "new", "established", "closed" };
@@ -351,267 +420,385 @@ static int parse_timeout(struct davy_config *cfg, const char *s)
 				    strncmp(dot + 1, states[st], (size_t)(eq - dot - 1)))
 					continue;
 				uint64_t v;
-				if (parse_u64("--timeout", eq + 1, 0, 86400 * 7, false, &v) != 0)
+				if (num_at(msg, "davy", where, eq + 1, 0, 86400 * 7, false, &v) != 0)
 					return -1;
 				cfg->timeouts.s[g][st] = (uint32_t)v;
 				return 0;
 			}
 		}
 	}
-	fprintf(stderr, "davy: option --timeout: '%s' is not GROUP.STATE=SECONDS "
-			"(GROUP: tcp, udp, icmp, other; STATE: new, established, closed)\n", s);
+	fprintf(msg, "davy: %s: '%s' is not GROUP.STATE=SECONDS "
+		     "(GROUP: tcp, udp, icmp, other; STATE: new, established, closed)\n", where, s);
 	return -1;
+}
+
+void davy_option_reset(struct davy_config *cfg, const struct davy_option *o)
+{
+	switch (o->id) {
+	case 'r':
+		cfg->nfiles = 0;
+		break;
+	case DAVY_O_IOCS:
+		cfg->nioc_paths = 0;
+		break;
+	case DAVY_O_TIMEOUT:
+		flow_timeouts_default(&cfg->timeouts);
+		break;
+	case DAVY_O_ALERT_COUNTRIES:
+		memset(cfg->alert_countries, 0, sizeof(cfg->alert_countries));
+		cfg->alert_countries_on = false;
+		break;
+	default:
+		break;
+	}
+}
+
+int davy_option_apply(struct davy_config *cfg, const struct davy_option *o, const char *optarg,
+		      const char *where, FILE *msg)
+{
+	uint64_t v;
+#define NUM(min, max, suffix) \
+	(num_at(msg, "davy", where, optarg, (min), (max), (suffix), &v) != 0)
+	switch (o->id) {
+	case 'r':
+		if (cfg->nfiles >= DAVY_MAX_FILES) {
+			fprintf(msg, "davy: %s: more than %d files\n", where, DAVY_MAX_FILES);
+			return -1;
+		}
+		cfg->files[cfg->nfiles++] = optarg;
+		break;
+	case 'o':
+		cfg->out_path = optarg;
+		break;
+	case DAVY_O_FILTER: {
+		char *b = strdup(optarg);
+		if (!b) {
+			fprintf(msg, "davy: %s: out of memory\n", where);
+			return -1;
+		}
+		free(cfg->bpf);
+		cfg->bpf = b;
+		break;
+	}
+	case DAVY_O_WORKERS:
+		if (NUM(1, DAVY_MAX_WORKERS, false))
+			return -1;
+		cfg->workers = (unsigned)v;
+		break;
+	case DAVY_O_MAX_FLOWS:
+		if (NUM(1, 1ULL << 32, false))
+			return -1;
+		cfg->max_flows = v;
+		break;
+	case DAVY_O_TIMEOUT:
+		if (parse_timeout(cfg, optarg, where, msg))
+			return -1;
+		break;
+	case DAVY_O_NDPI_PKTS:
+		if (NUM(1, 255, false))
+			return -1;
+		cfg->ndpi_max_pkts = (unsigned)v;
+		break;
+	case DAVY_O_RING:
+		if (NUM(1u << 20, 1ULL << 32, true))
+			return -1;
+		cfg->ring_bytes = (size_t)v;
+		break;
+	case DAVY_O_SENSOR:
+		if (!*optarg || strlen(optarg) >= sizeof(cfg->sensor_name)) {
+			fprintf(msg, "davy: %s: must be 1 to %zu characters\n", where,
+				sizeof(cfg->sensor_name) - 1);
+			return -1;
+		}
+		snprintf(cfg->sensor_name, sizeof(cfg->sensor_name), "%s", optarg);
+		break;
+	case DAVY_O_VXLAN:
+		if (parse_ports(where, msg, optarg, cfg->decode.vxlan_ports,
+				&cfg->decode.n_vxlan_ports))
+			return -1;
+		break;
+	case DAVY_O_GENEVE:
+		if (parse_ports(where, msg, optarg, cfg->decode.geneve_ports,
+				&cfg->decode.n_geneve_ports))
+			return -1;
+		break;
+	case DAVY_O_GRE_UDP:
+		if (parse_ports(where, msg, optarg, cfg->decode.gre_udp_ports,
+				&cfg->decode.n_gre_udp_ports))
+			return -1;
+		break;
+	case DAVY_O_TUN_DEPTH:
+		if (NUM(0, DAVY_MAX_TUNNELS, false))
+			return -1;
+		cfg->decode.max_tunnels = (uint8_t)v;
+		break;
+	case DAVY_O_DF_MAX:
+		if (NUM(1, 1u << 20, false))
+			return -1;
+		cfg->defrag.max_datagrams = (uint32_t)v;
+		break;
+	case DAVY_O_DF_TIMEOUT:
+		if (NUM(1, 3600, false))
+			return -1;
+		cfg->defrag.timeout_s = (uint32_t)v;
+		break;
+	case DAVY_O_FLOW_UPDATE:
+		if (NUM(0, 86400 * 365, false))
+			return -1;
+		cfg->flow_update_us = v * 1000000ULL;
+		break;
+	case DAVY_O_STRATUM_FLOWS:
+		if (NUM(1, 1u << 24, false))
+			return -1;
+		cfg->stratum_flows = v;
+		break;
+	case DAVY_O_REASM_MEM:
+		if (NUM(64u << 10, 64ULL << 30, true))
+			return -1;
+		cfg->reasm_bytes = (size_t)v;
+		break;
+	case DAVY_O_IOCS:
+		if (cfg->nioc_paths >= DAVY_MAX_IOC_PATHS) {
+			fprintf(msg, "davy: %s: more than %d paths\n", where, DAVY_MAX_IOC_PATHS);
+			return -1;
+		}
+		cfg->ioc_paths[cfg->nioc_paths++] = optarg;
+		break;
+	case DAVY_O_NO_IOCS:
+		cfg->no_iocs = true;
+		break;
+	case DAVY_O_ALERT_RATE: {
+		/* N, N/SECONDS, or 0 (off) */
+		char num[24], secs[160];
+		const char *slash = strchr(optarg, '/');
+		size_t nl = slash ? (size_t)(slash - optarg) : strlen(optarg);
+		if (nl == 0 || nl >= sizeof(num)) {
+			fprintf(msg, "davy: %s: '%s' is not N or N/SECONDS\n", where, optarg);
+			return -1;
+		}
+		memcpy(num, optarg, nl);
+		num[nl] = 0;
+		if (num_at(msg, "davy", where, num, 0, 1000000000, false, &v))
+			return -1;
+		cfg->alert_rate_limit = (uint32_t)v;
+		if (slash) {
+			snprintf(secs, sizeof(secs), "%s (seconds)", where);
+			if (num_at(msg, "davy", secs, slash + 1, 1, 86400 * 7, false, &v))
+				return -1;
+			cfg->alert_rate_window_us = v * 1000000ULL;
+		}
+		break;
+	}
+	case DAVY_O_ALERT_RATE_SOURCES:
+		if (NUM(4, 1u << 26, false))
+			return -1;
+		cfg->alert_rate_sources = v;
+		break;
+	case DAVY_O_IOCS_CHECK:
+		if (NUM(0, 86400, false))
+			return -1;
+		cfg->iocs_check_s = (uint32_t)v;
+		break;
+	case DAVY_O_DNS_CACHE:
+		if (NUM(0, 1u << 24, false))
+			return -1;
+		cfg->dns_cache_entries = v;
+		break;
+	case DAVY_O_DNS_MIN_TTL:
+		if (NUM(0, 86400, false))
+			return -1;
+		cfg->dns_min_ttl = (uint32_t)v;
+		break;
+	case DAVY_O_GEOIP:
+		cfg->geoip_path = optarg;
+		break;
+	case DAVY_O_ASN:
+		cfg->asn_path = optarg;
+		break;
+	case DAVY_O_GEO_CHECK:
+		if (NUM(0, 86400, false))
+			return -1;
+		cfg->geo_check_s = (uint32_t)v;
+		break;
+	case DAVY_O_ALERT_COUNTRIES:
+		if (parse_countries(cfg, optarg, where, msg) != 0)
+			return -1;
+		break;
+	case DAVY_O_PODS:
+		cfg->pods_path = optarg;
+		break;
+	case DAVY_O_PODS_CHECK:
+		if (NUM(0, 86400, false))
+			return -1;
+		cfg->pods_check_s = (uint32_t)v;
+		break;
+	case DAVY_O_REDIS:
+		if (set_redis_url(cfg, where, optarg, msg) != 0)
+			return -1;
+		break;
+	case DAVY_O_REDIS_PREFIX:
+		if (!name_ok(optarg, sizeof(cfg->redis_prefix) - 1)) {
+			fprintf(msg, "davy: %s: '%s' must be 1 to %zu printable characters "
+				"without spaces\n", where, optarg, sizeof(cfg->redis_prefix) - 1);
+			return -1;
+		}
+		snprintf(cfg->redis_prefix, sizeof(cfg->redis_prefix), "%s", optarg);
+		break;
+	case DAVY_O_REDIS_MAXLEN:
+		if (NUM(0, 1ULL << 40, false))
+			return -1;
+		cfg->redis_maxlen = v;
+		break;
+	case DAVY_O_REDIS_QUEUE:
+		if (NUM(1u << 20, 64ULL << 30, true))
+			return -1;
+		cfg->redis_queue_bytes = (size_t)v;
+		break;
+	case DAVY_O_REDIS_FULL:
+		if (strcmp(optarg, "wait") == 0)
+			cfg->redis_drop = false;
+		else if (strcmp(optarg, "drop") == 0)
+			cfg->redis_drop = true;
+		else {
+			fprintf(msg, "davy: %s: '%s' is neither 'wait' nor 'drop'\n", where, optarg);
+			return -1;
+		}
+		break;
+	case DAVY_O_REDIS_TIMEOUT:
+		if (NUM(0, 86400 * 7, false))
+			return -1;
+		cfg->redis_timeout_s = (uint32_t)v;
+		break;
+	case DAVY_O_CARRIERS:
+		cfg->report_carriers = true;
+		break;
+	case DAVY_O_PROGRESS:
+		cfg->progress = 1;
+		break;
+	case DAVY_O_NO_PROGRESS:
+		cfg->progress = 0;
+		break;
+	case 'q':
+		cfg->quiet = true;
+		break;
+	default:
+		fprintf(msg, "davy: %s: not a setting\n", where);
+		return -1;
+	}
+#undef NUM
+	return 0;
 }
 
 static void version(void)
 {
-	printf("davy %s\n%s\nnDPI %s\nhiredis %d.%d.%d\n", DAVY_VERSION, pcap_lib_version(),
-	       ndpi_revision(), HIREDIS_MAJOR, HIREDIS_MINOR, HIREDIS_PATCH);
+	printf("davy %s\n%s\nnDPI %s\nhiredis %d.%d.%d\nlibyaml %s\n", DAVY_VERSION,
+	       pcap_lib_version(), ndpi_revision(), HIREDIS_MAJOR, HIREDIS_MINOR, HIREDIS_PATCH,
+	       yaml_get_version_string());
 }
 
-int davy_cli_parse(struct davy_config *cfg, int argc, char **argv)
+/* One option of the command line, kept until the file is read. */
+struct cli_arg {
+	const struct davy_option *o;
+	const char *value;
+	bool is_short;
+};
+
+/* Collects the options (-h and -V answer at once), reads the file of -c,
+ * then applies the command line over it. */
+static int cli_parse(struct davy_config *cfg, int argc, char **argv, struct cli_arg *args)
 {
-	int c;
-	uint64_t v;
+	struct option lo[N_OPTIONS + 1];
+	size_t nlo = 0;
+	for (const struct davy_option *o = davy_options; o->name; o++)
+		if (!(o->flags & DAVY_OPT_FILE))
+			lo[nlo++] = (struct option){ o->name, o->has_arg, NULL, o->id };
+	lo[nlo] = (struct option){ NULL, 0, NULL, 0 };
+
+	const char *config_path = NULL;
+	bool print_config = false;
+	int nargs = 0, c, li;
 	opterr = 0;
+	optind = 0; /* glibc: start afresh (the parser may run more than once) */
 	/* '+': stop at the first non-option, which starts the BPF expression */
-	while ((c = getopt_long(argc, argv, "+r:o:qhV", longopts, NULL)) != -1) {
+	while (li = -1, (c = getopt_long(argc, argv, "+r:o:c:qhV", lo, &li)) != -1) {
 		switch (c) {
-		case 'r':
-			if (cfg->nfiles >= DAVY_MAX_FILES) {
-				fprintf(stderr, "davy: option -r: more than %d files\n", DAVY_MAX_FILES);
-				return DAVY_EXIT_FATAL;
-			}
-			cfg->files[cfg->nfiles++] = optarg;
-			break;
-		case 'o':
-			cfg->out_path = optarg;
-			break;
-		case OPT_WORKERS:
-			if (parse_u64("--workers", optarg, 1, DAVY_MAX_WORKERS, false, &v))
-				return DAVY_EXIT_FATAL;
-			cfg->workers = (unsigned)v;
-			break;
-		case OPT_MAX_FLOWS:
-			if (parse_u64("--max-flows", optarg, 1, 1ULL << 32, false, &v))
-				return DAVY_EXIT_FATAL;
-			cfg->max_flows = v;
-			break;
-		case OPT_TIMEOUT:
-			if (parse_timeout(cfg, optarg))
-				return DAVY_EXIT_FATAL;
-			break;
-		case OPT_NDPI_PKTS:
-			if (parse_u64("--ndpi-packets", optarg, 1, 255, false, &v))
-				return DAVY_EXIT_FATAL;
-			cfg->ndpi_max_pkts = (unsigned)v;
-			break;
-		case OPT_RING:
-			if (parse_u64("--ring-size", optarg, 1u << 20, 1ULL << 32, true, &v))
-				return DAVY_EXIT_FATAL;
-			cfg->ring_bytes = (size_t)v;
-			break;
-		case OPT_SENSOR:
-			if (!*optarg || strlen(optarg) >= sizeof(cfg->sensor_name)) {
-				fprintf(stderr, "davy: option --sensor-name: must be 1 to %zu characters\n",
-					sizeof(cfg->sensor_name) - 1);
-				return DAVY_EXIT_FATAL;
-			}
-			snprintf(cfg->sensor_name, sizeof(cfg->sensor_name), "%s", optarg);
-			break;
-		case OPT_VXLAN:
-			if (parse_ports("--vxlan-ports", optarg, cfg->decode.vxlan_ports,
-					&cfg->decode.n_vxlan_ports))
-				return DAVY_EXIT_FATAL;
-			break;
-		case OPT_GENEVE:
-			if (parse_ports("--geneve-ports", optarg, cfg->decode.geneve_ports,
-					&cfg->decode.n_geneve_ports))
-				return DAVY_EXIT_FATAL;
-			break;
-		case OPT_GRE_UDP:
-			if (parse_ports("--gre-udp-ports", optarg, cfg->decode.gre_udp_ports,
-					&cfg->decode.n_gre_udp_ports))
-				return DAVY_EXIT_FATAL;
-			break;
-		case OPT_TUN_DEPTH:
-			if (parse_u64("--tunnel-depth", optarg, 0, DAVY_MAX_TUNNELS, false, &v))
-				return DAVY_EXIT_FATAL;
-			cfg->decode.max_tunnels = (uint8_t)v;
-			break;
-		case OPT_DF_MAX:
-			if (parse_u64("--defrag-datagrams", optarg, 1, 1u << 20, false, &v))
-				return DAVY_EXIT_FATAL;
-			cfg->defrag.max_datagrams = (uint32_t)v;
-			break;
-		case OPT_DF_TIMEOUT:
-			if (parse_u64("--defrag-timeout", optarg, 1, 3600, false, &v))
-				return DAVY_EXIT_FATAL;
-			cfg->defrag.timeout_s = (uint32_t)v;
-			break;
-		case OPT_FLOW_UPDATE:
-			if (parse_u64("--flow-update-interval", optarg, 0, 86400 * 365, false, &v))
-				return DAVY_EXIT_FATAL;
-			cfg->flow_update_us = v * 1000000ULL;
-			break;
-		case OPT_STRATUM_FLOWS:
-			if (parse_u64("--stratum-flows", optarg, 1, 1u << 24, false, &v))
-				return DAVY_EXIT_FATAL;
-			cfg->stratum_flows = v;
-			break;
-		case OPT_REASM_MEM:
-			if (parse_u64("--reassembly-memory", optarg, 64u << 10, 64ULL << 30, true, &v))
-				return DAVY_EXIT_FATAL;
-			cfg->reasm_bytes = (size_t)v;
-			break;
-		case OPT_IOCS:
-			if (cfg->nioc_paths >= DAVY_MAX_IOC_PATHS) {
-				fprintf(stderr, "davy: option --iocs: more than %d paths\n",
-					DAVY_MAX_IOC_PATHS);
-				return DAVY_EXIT_FATAL;
-			}
-			cfg->ioc_paths[cfg->nioc_paths++] = optarg;
-			break;
-		case OPT_NO_IOCS:
-			cfg->no_iocs = true;
-			break;
-		case OPT_ALERT_RATE: {
-			/* N, N/SECONDS, or 0 (off) */
-			char num[24];
-			const char *slash = strchr(optarg, '/');
-			size_t nl = slash ? (size_t)(slash - optarg) : strlen(optarg);
-			if (nl == 0 || nl >= sizeof(num)) {
-				fprintf(stderr, "davy: option --alert-rate-limit: '%s' is not N or N/SECONDS\n",
-					optarg);
-				return DAVY_EXIT_FATAL;
-			}
-			memcpy(num, optarg, nl);
-			num[nl] = 0;
-			if (parse_u64("--alert-rate-limit", num, 0, 1000000000, false, &v))
-				return DAVY_EXIT_FATAL;
-			cfg->alert_rate_limit = (uint32_t)v;
-			if (slash) {
-				if (parse_u64("--alert-rate-limit (seconds)", slash + 1, 1, 86400 * 7, false,
-					      &v))
-					return DAVY_EXIT_FATAL;
-				cfg->alert_rate_window_us = v * 1000000ULL;
-			}
-			break;
-		}
-		case OPT_ALERT_RATE_SOURCES:
-			if (parse_u64("--alert-rate-sources", optarg, 4, 1u << 26, false, &v))
-				return DAVY_EXIT_FATAL;
-			cfg->alert_rate_sources = v;
-			break;
-		case OPT_IOCS_CHECK:
-			if (parse_u64("--iocs-check-interval", optarg, 0, 86400, false, &v))
-				return DAVY_EXIT_FATAL;
-			cfg->iocs_check_s = (uint32_t)v;
-			break;
-		case OPT_DNS_CACHE:
-			if (parse_u64("--dns-cache-size", optarg, 0, 1u << 24, false, &v))
-				return DAVY_EXIT_FATAL;
-			cfg->dns_cache_entries = v;
-			break;
-		case OPT_DNS_MIN_TTL:
-			if (parse_u64("--dns-min-ttl", optarg, 0, 86400, false, &v))
-				return DAVY_EXIT_FATAL;
-			cfg->dns_min_ttl = (uint32_t)v;
-			break;
-		case OPT_GEOIP:
-			cfg->geoip_path = optarg;
-			break;
-		case OPT_ASN:
-			cfg->asn_path = optarg;
-			break;
-		case OPT_GEO_CHECK:
-			if (parse_u64("--geo-check-interval", optarg, 0, 86400, false, &v))
-				return DAVY_EXIT_FATAL;
-			cfg->geo_check_s = (uint32_t)v;
-			break;
-		case OPT_ALERT_COUNTRIES:
-			if (parse_countries(cfg, optarg) != 0)
-				return DAVY_EXIT_FATAL;
-			break;
-		case OPT_PODS:
-			cfg->pods_path = optarg;
-			break;
-		case OPT_PODS_CHECK:
-			if (parse_u64("--pods-check-interval", optarg, 0, 86400, false, &v))
-				return DAVY_EXIT_FATAL;
-			cfg->pods_check_s = (uint32_t)v;
-			break;
-		case OPT_REDIS:
-			if (set_redis_url(cfg, "option --redis", optarg) != 0)
-				return DAVY_EXIT_FATAL;
-			break;
-		case OPT_REDIS_PREFIX:
-			if (davy_check_name("davy", "--redis-prefix", optarg,
-					    sizeof(cfg->redis_prefix) - 1) != 0)
-				return DAVY_EXIT_FATAL;
-			snprintf(cfg->redis_prefix, sizeof(cfg->redis_prefix), "%s", optarg);
-			break;
-		case OPT_REDIS_MAXLEN:
-			if (parse_u64("--redis-maxlen", optarg, 0, 1ULL << 40, false, &v))
-				return DAVY_EXIT_FATAL;
-			cfg->redis_maxlen = v;
-			break;
-		case OPT_REDIS_QUEUE:
-			if (parse_u64("--redis-queue", optarg, 1u << 20, 64ULL << 30, true, &v))
-				return DAVY_EXIT_FATAL;
-			cfg->redis_queue_bytes = (size_t)v;
-			break;
-		case OPT_REDIS_FULL:
-			if (strcmp(optarg, "wait") == 0)
-				cfg->redis_drop = false;
-			else if (strcmp(optarg, "drop") == 0)
-				cfg->redis_drop = true;
-			else {
-				fprintf(stderr, "davy: option --redis-queue-full: '%s' is neither "
-					"'wait' nor 'drop'\n", optarg);
-				return DAVY_EXIT_FATAL;
-			}
-			break;
-		case OPT_REDIS_TIMEOUT:
-			if (parse_u64("--redis-timeout", optarg, 0, 86400 * 7, false, &v))
-				return DAVY_EXIT_FATAL;
-			cfg->redis_timeout_s = (uint32_t)v;
-			break;
-		case OPT_CARRIERS:
-			cfg->report_carriers = true;
-			break;
-		case OPT_PROGRESS:
-			cfg->progress = 1;
-			break;
-		case OPT_NO_PROGRESS:
-			cfg->progress = 0;
-			break;
-		case 'q':
-			cfg->quiet = true;
-			break;
 		case 'h':
 			fputs(usage, stdout);
 			return DAVY_EXIT_OK;
 		case 'V':
 			version();
 			return DAVY_EXIT_OK;
+		case 'c':
+			if (config_path) {
+				fprintf(stderr, "davy: option --config: given twice ('%s', '%s'); "
+					"give one file\n", config_path, optarg);
+				return DAVY_EXIT_FATAL;
+			}
+			config_path = optarg;
+			break;
+		case DAVY_O_PRINT_CONFIG:
+			print_config = true;
+			break;
 		case ':':
 			fprintf(stderr, "davy: option %s needs a value (see davy --help)\n",
 				argv[optind - 1]);
 			return DAVY_EXIT_FATAL;
-		default:
+		case '?':
 			if (optopt && optopt < 256)
 				fprintf(stderr, "davy: unknown option '-%c' (see davy --help)\n", optopt);
 			else
 				fprintf(stderr, "davy: unknown option '%s' (see davy --help)\n",
 					argv[optind - 1]);
 			return DAVY_EXIT_FATAL;
+		default:
+			for (const struct davy_option *o = davy_options; o->name; o++)
+				if (o->id == c)
+					args[nargs++] = (struct cli_arg){ o, optarg, li < 0 };
+			break;
 		}
+	}
+
+	if (config_path && config_load(cfg, config_path, stderr) != 0)
+		return DAVY_EXIT_FATAL;
+
+	/* the command line over the file: a list given here replaces the file's */
+	bool listed[N_OPTIONS] = { false };
+	for (int i = 0; i < nargs; i++) {
+		const struct davy_option *o = args[i].o;
+		size_t k = (size_t)(o - davy_options);
+		char where[64];
+		if ((o->flags & DAVY_OPT_LIST) && !listed[k]) {
+			davy_option_reset(cfg, o);
+			listed[k] = true;
+		}
+		if (args[i].is_short)
+			snprintf(where, sizeof(where), "option -%c", o->id);
+		else
+			snprintf(where, sizeof(where), "option --%s", o->name);
+		if (davy_option_apply(cfg, o, args[i].value, where, stderr) != 0)
+			return DAVY_EXIT_FATAL;
+	}
+
+	if (optind < argc) {
+		size_t len = 0;
+		for (int i = optind; i < argc; i++)
+			len += strlen(argv[i]) + 1;
+		char *bpf = malloc(len);
+		if (!bpf)
+			return DAVY_EXIT_FATAL;
+		bpf[0] = 0;
+		for (int i = optind; i < argc; i++) {
+			if (i > optind)
+				strcat(bpf, " ");
+			strcat(bpf, argv[i]);
+		}
+		free(cfg->bpf);
+		cfg->bpf = bpf;
 	}
 
 	if (!cfg->redis_on) {
 		const char *env = getenv("DAVY_REDIS_URL");
-		if (env && *env && set_redis_url(cfg, "DAVY_REDIS_URL", env) != 0)
+		if (env && *env && set_redis_url(cfg, "DAVY_REDIS_URL", env, stderr) != 0)
 			return DAVY_EXIT_FATAL;
 	}
 
@@ -620,7 +807,7 @@ int davy_cli_parse(struct davy_config *cfg, int argc, char **argv)
 		return DAVY_EXIT_FATAL;
 	}
 
-	if (cfg->nfiles == 0) {
+	if (cfg->nfiles == 0 && !print_config) {
 		fprintf(stderr, "davy: nothing to read: give a capture with -r FILE (see davy --help)\n");
 		return DAVY_EXIT_FATAL;
 	}
@@ -632,21 +819,6 @@ int davy_cli_parse(struct davy_config *cfg, int argc, char **argv)
 		return DAVY_EXIT_FATAL;
 	}
 
-	if (optind < argc) {
-		size_t len = 0;
-		for (int i = optind; i < argc; i++)
-			len += strlen(argv[i]) + 1;
-		cfg->bpf = malloc(len);
-		if (!cfg->bpf)
-			return DAVY_EXIT_FATAL;
-		cfg->bpf[0] = 0;
-		for (int i = optind; i < argc; i++) {
-			if (i > optind)
-				strcat(cfg->bpf, " ");
-			strcat(cfg->bpf, argv[i]);
-		}
-	}
-
 	if (!cfg->sensor_name[0]) {
 		const char *nn = getenv("NODE_NAME");
 		if (nn && *nn)
@@ -654,5 +826,25 @@ int davy_cli_parse(struct davy_config *cfg, int argc, char **argv)
 		else if (gethostname(cfg->sensor_name, sizeof(cfg->sensor_name) - 1) != 0)
 			snprintf(cfg->sensor_name, sizeof(cfg->sensor_name), "unknown");
 	}
+
+	if (print_config) {
+		if (config_print(cfg, stdout) != 0 || fflush(stdout) != 0) {
+			fprintf(stderr, "davy: --print-config: cannot write: %s\n", strerror(errno));
+			return DAVY_EXIT_FATAL;
+		}
+		return DAVY_EXIT_OK;
+	}
 	return -1;
+}
+
+int davy_cli_parse(struct davy_config *cfg, int argc, char **argv)
+{
+	struct cli_arg *args = calloc((size_t)(argc > 0 ? argc : 1), sizeof(*args));
+	if (!args) {
+		fprintf(stderr, "davy: out of memory\n");
+		return DAVY_EXIT_FATAL;
+	}
+	int rc = cli_parse(cfg, argc, argv, args);
+	free(args);
+	return rc;
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "correlate.h"
 #include "davy.h"
 
@@ -15,6 +16,6 @@ int main(int argc, char **argv)
 	int rc = davy_cli_parse(&cfg, argc, argv);
 	if (rc < 0)
 		rc = davy_run(&cfg);
-	free(cfg.bpf);
+	davy_config_free(&cfg);
 	return rc;
 }

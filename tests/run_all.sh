@@ -6,7 +6,7 @@
 set -u
 # SUITES: the suites to run (default: all); `make test-tsan` runs the ones
 # that exercise davy's threads.
-SUITES=${SUITES:-"unit cli golden ioc reload redis correlate geo pods corpus"}
+SUITES=${SUITES:-"unit cli config golden ioc reload redis correlate geo pods corpus"}
 BUILD=${1:-build}
 DAVY=$BUILD/davy
 PY=/usr/bin/python3
@@ -59,6 +59,7 @@ run_suite() { # NAME COMMAND...
 }
 
 run_suite cli $PY tests/cli_test.py "$DAVY"
+run_suite config $PY tests/config_test.py "$DAVY"
 run_suite golden $PY tests/golden_test.py "$DAVY"
 run_suite ioc $PY tests/ioc_golden_test.py "$DAVY"
 run_suite reload $PY tests/reload_test.py "$DAVY"
