@@ -20,14 +20,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                             \
-	do {                                                                    \
-		if (!(cond)) {                                                  \
-			fprintf(stderr, "fuzz_config: invariant violated: %s\n", \
-				#cond);                                         \
-			abort();                                                \
-		}                                                               \
-	} while (0)
+#define FUZZ_NAME "fuzz_config"
+#include "fuzz_invariant.h"
 
 /* Loads buf into a fresh *cfg; returns the result, the messages in *msg. */
 static int load(struct davy_config *cfg, const char *buf, size_t len, char **msg, size_t *msglen)

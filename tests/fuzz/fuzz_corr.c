@@ -22,14 +22,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                           \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "fuzz_corr: invariant violated: %s\n", \
-				#cond);                                       \
-			abort();                                              \
-		}                                                             \
-	} while (0)
+#define FUZZ_NAME "fuzz_corr"
+#include "fuzz_invariant.h"
 
 static void check_str(const char *s, size_t cap)
 {

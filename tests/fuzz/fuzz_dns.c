@@ -33,14 +33,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "fuzz_dns: invariant violated: %s\n", \
-				#cond);                                      \
-			abort();                                             \
-		}                                                            \
-	} while (0)
+#define FUZZ_NAME "fuzz_dns"
+#include "fuzz_invariant.h"
 
 #define KEEP 64 /* records compared between a message and its prefixes */
 

@@ -48,14 +48,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                           \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "fuzz_pods: invariant violated: %s\n", \
-				#cond);                                       \
-			abort();                                              \
-		}                                                             \
-	} while (0)
+#define FUZZ_NAME "fuzz_pods"
+#include "fuzz_invariant.h"
 
 #define MAX_ADDRS 4096
 

@@ -39,14 +39,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "fuzz_redis: invariant violated: %s\n", \
-				#cond);                                        \
-			abort();                                               \
-		}                                                              \
-	} while (0)
+#define FUZZ_NAME "fuzz_redis"
+#include "fuzz_invariant.h"
 
 static const char *const key_name[RF__COUNT] = {
 	[RF_TIMESTAMP] = "timestamp", [RF_EVENT_TYPE] = "event_type", [RF_SRC_IP] = "src_ip",

@@ -28,14 +28,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "fuzz_stratum: invariant violated: %s\n", \
-				#cond);                                      \
-			abort();                                             \
-		}                                                            \
-	} while (0)
+#define FUZZ_NAME "fuzz_stratum"
+#include "fuzz_invariant.h"
 
 #define STR_OK(s) CHECK(memchr((s), '\0', sizeof(s)) != NULL)
 

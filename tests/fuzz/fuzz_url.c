@@ -24,14 +24,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "fuzz_url: invariant violated: %s\n", \
-				#cond);                                      \
-			abort();                                             \
-		}                                                            \
-	} while (0)
+#define FUZZ_NAME "fuzz_url"
+#include "fuzz_invariant.h"
 
 static void check_url(const uint8_t *buf, size_t n, const struct stratum_url *u)
 {
