@@ -9,7 +9,11 @@
  * fingerprint of its files' stat data) checked every check_s seconds.
  *
  * Triggers: SIGHUP reloads every item, in the order added (the caller blocks
- * SIGHUP in every thread; this thread takes it with sigtimedwait). Each
+ * SIGHUP, SIGINT and SIGTERM in every thread; this thread takes them with
+ * sigtimedwait). SIGINT and SIGTERM set *stop_flag (the reader then stops
+ * at its next check, and the run ends as at the end of its input: open
+ * flows flushed as `shutdown`, every queued record delivered) and are
+ * remembered in `signal`; the thread runs for them even with no item. Each
  * item whose check_s is not 0 is asked changed() every check_s seconds
  * (monotonic clock) and reloaded when it says so.
  *
@@ -28,6 +32,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <signal.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -46,6 +51,8 @@ struct reloader {
 	struct reload_item item[RELOAD_ITEMS_MAX];
 	unsigned n;
 	uint64_t sighups;  /* written by the reloader; read after reloader_stop */
+	_Atomic bool *stop_flag; /* set on SIGINT/SIGTERM; NULL: ignored */
+	atomic_int signal;       /* the first SIGINT/SIGTERM taken, or 0 */
 	atomic_bool stop;
 	bool running;
 	pthread_t th;
@@ -57,8 +64,12 @@ void reloader_init(struct reloader *r);
 int reloader_add(struct reloader *r, bool (*reload)(void *, const char *),
 		 bool (*changed)(void *), void *ctx, const char *changed_why, uint32_t check_s);
 
-/* Starts the thread (none when no item was added: returns 0). SIGHUP must be
- * blocked in the caller. Returns 0 or -1. */
+/* The signals the thread takes (SIGHUP, SIGINT, SIGTERM): to block in
+ * every thread before any starts. */
+void reloader_signals(sigset_t *set);
+
+/* Starts the thread. The signals above must be blocked in the caller.
+ * Returns 0 or -1. */
 int reloader_start(struct reloader *r);
 
 /* Stops and joins the thread (a reload under way completes first). */

@@ -41,6 +41,7 @@ void reloader_init(struct reloader *r)
 {
 	memset(r, 0, sizeof(*r));
 	atomic_init(&r->stop, false);
+	atomic_init(&r->signal, 0);
 }
 
 int reloader_add(struct reloader *r, bool (*reload)(void *, const char *),
@@ -68,12 +69,19 @@ static void schedule(struct reload_item *it)
 	it->next.tv_sec += it->check_s;
 }
 
+void reloader_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+}
+
 static void *reloader_main(void *arg)
 {
 	struct reloader *r = arg;
 	sigset_t hup;
-	sigemptyset(&hup);
-	sigaddset(&hup, SIGHUP);
+	reloader_signals(&hup);
 	for (unsigned i = 0; i < r->n; i++)
 		schedule(&r->item[i]);
 	while (!atomic_load(&r->stop)) {
@@ -97,6 +105,13 @@ static void *reloader_main(void *arg)
 		int sig = sigtimedwait(&hup, NULL, &to);
 		if (atomic_load(&r->stop))
 			break;
+		if (sig == SIGINT || sig == SIGTERM) {
+			int none = 0;
+			atomic_compare_exchange_strong(&r->signal, &none, sig);
+			if (r->stop_flag)
+				atomic_store(r->stop_flag, true);
+			continue;
+		}
 		if (sig == SIGHUP) {
 			r->sighups++;
 			for (unsigned i = 0; i < r->n; i++)
@@ -120,8 +135,6 @@ static void *reloader_main(void *arg)
 
 int reloader_start(struct reloader *r)
 {
-	if (r->n == 0)
-		return 0;
 	if (pthread_create(&r->th, NULL, reloader_main, r) != 0)
 		return -1;
 	r->running = true;

@@ -1019,11 +1019,11 @@ int davy_run(const struct davy_config *cfg)
 {
 	char err[512];
 	int status = DAVY_EXIT_OK;
-	/* SIGHUP reloads (reload.h): blocked from here on, in this thread and
-	 * every thread it starts; the reloader takes it with sigtimedwait */
+	/* SIGHUP reloads, SIGINT/SIGTERM stop reading (reload.h): blocked from
+	 * here on, in this thread and every thread it starts; the reloader's
+	 * thread takes them with sigtimedwait */
 	sigset_t hup;
-	sigemptyset(&hup);
-	sigaddset(&hup, SIGHUP);
+	reloader_signals(&hup);
 	pthread_sigmask(SIG_BLOCK, &hup, NULL);
 
 	/* Every named file must open (and take the filter) before anything runs. */
@@ -1198,8 +1198,9 @@ int davy_run(const struct davy_config *cfg)
 		fprintf(stderr, "davy: cannot start output thread\n");
 		return DAVY_EXIT_FATAL;
 	}
+	rl.stop_flag = &stop;
 	if (reloader_start(&rl) != 0)
-		fprintf(stderr, "davy: cannot start the reloader; feeds, databases and pods will not reload\n");
+		fprintf(stderr, "davy: cannot start the signal thread; feeds, databases and pods will not reload, SIGINT/SIGTERM are not taken\n");
 
 	for (unsigned i = 0; i < cfg->nfiles && !r.stopped; i++) {
 		const char *path = cfg->files[i];
@@ -1244,7 +1245,11 @@ int davy_run(const struct davy_config *cfg)
 		redis_out_report(ro, stderr);
 		status = DAVY_EXIT_FATAL;
 	}
-	if (r.stopped)
+	int sig = atomic_load(&rl.signal);
+	if (sig)
+		fprintf(stderr, "davy: %s: stopped reading after %" PRIu64 " packets; open flows ended as shutdown\n",
+			sig == SIGINT ? "SIGINT" : "SIGTERM", r.in.ds.pkts);
+	else if (r.stopped)
 		fprintf(stderr, "davy: reading stopped early because records could not be delivered to Redis\n");
 	if (o.fp) {
 		if (!o.werr && slen && fwrite(sbuf, 1, slen, o.fp) != slen)

@@ -20,6 +20,10 @@ rewritten and SIGHUP sent every few milliseconds: davy exits 0, writes every
 flow record a run without reloads writes (flow.alerted aside, which depends
 on the set in use), counts its reloads, and - when this binary is built
 with ThreadSanitizer (make test-tsan) - TSan reports nothing.
+Part 3, stop signals: SIGTERM, then SIGINT, a second into a replay far longer
+than the test: davy stops reading, ends as at the end of its input (every
+flow's record, open ones as shutdown; the stats record), exits 0 and says how
+many packets it read.
 Usage: reload_test.py PATH/TO/davy
 """
 import json
@@ -223,6 +227,45 @@ def under_load(davy, tmp):
     tsan_clean("replay under reload", err.splitlines())
 
 
+def stop_signals(davy, tmp):
+    """SIGTERM and SIGINT stop a long replay: the run ends as at the end of
+    its input (open flows as shutdown, a stats record), exit 0, and says so."""
+    cap = os.path.join(tmp, "signals.pcap")
+    load_capture(cap, flows=500, per_flow=40)  # 20,000 packets
+    for sig, name in ((signal.SIGTERM, "SIGTERM"), (signal.SIGINT, "SIGINT")):
+        out = os.path.join(tmp, "signals.json")
+        # 4000 times the file: 80 million packets, far longer than the test
+        p = subprocess.Popen([davy, "--no-progress", "--no-iocs", "-o", out] + ["-r", cap] * 4000,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(1.0)
+        p.send_signal(sig)
+        try:
+            _, err = p.communicate(timeout=STEP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            _, err = p.communicate()
+            T.check(False, f"{name}: davy ends within {STEP_TIMEOUT} s of the signal")
+            continue
+        err = err.decode("utf-8", "replace")
+        with open(out) as f:
+            recs = [json.loads(x) for x in f if x.strip()]
+        st = stats_of(recs)
+        pkts = st.get("decoder", {}).get("pkts", 0)
+        T.check(p.returncode == 0, f"{name}: exit 0", f"exit {p.returncode}: {err[-300:]}")
+        T.check(f"davy: {name}: stopped reading after {pkts} packets" in err
+                and 0 < pkts < 4000 * 20000,
+                f"{name}: the message says how many packets were read (fewer than the input)",
+                err[-300:])
+        fl = flow_records(recs)
+        T.check(st and fl and all(r["flow"]["reason"] in ("shutdown", "timeout") for r in fl)
+                and any(r["flow"]["reason"] == "shutdown" for r in fl)
+                and st.get("flow", {}).get("created") == len(fl),
+                f"{name}: every flow created has its record (open ones as shutdown), and the "
+                "stats record is written", f"{len(fl)} flow records; stats.flow "
+                f"{json.dumps(st.get('flow'))}")
+        tsan_clean(name, err.splitlines())
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__)
@@ -232,6 +275,7 @@ def main():
         in_step(davy, tmp)
         sighup_only(davy, tmp)
         under_load(davy, tmp)
+        stop_signals(davy, tmp)
     return T.finish()
 
 
