@@ -319,22 +319,26 @@ int davy_parse_u64(const char *prog, const char *opt, const char *s, uint64_t mi
 	return num_at(stderr, prog, where, s, min, max, suffix, out);
 }
 
-static bool name_ok(const char *s, size_t max)
+/* A name of 1 to max printable characters without spaces; messages name
+ * `where`, as num_at's. */
+static int name_at(FILE *msg, const char *prog, const char *where, const char *s, size_t max)
 {
 	size_t n = strlen(s);
 	bool ok = n > 0 && n <= max;
 	for (size_t i = 0; ok && i < n; i++)
 		ok = isgraph((unsigned char)s[i]);
-	return ok;
+	if (ok)
+		return 0;
+	fprintf(msg, "%s: %s: '%s' must be 1 to %zu printable characters without spaces\n",
+		prog, where, s, max);
+	return -1;
 }
 
 int davy_check_name(const char *prog, const char *opt, const char *s, size_t max)
 {
-	if (name_ok(s, max))
-		return 0;
-	fprintf(stderr, "%s: option %s: '%s' must be 1 to %zu printable characters "
-		"without spaces\n", prog, opt, s, max);
-	return -1;
+	char where[128];
+	snprintf(where, sizeof(where), "option %s", opt);
+	return name_at(stderr, prog, where, s, max);
 }
 
 /* --alert-countries: comma-separated ISO 3166-1 alpha-2 codes, any case;
@@ -637,11 +641,8 @@ int davy_option_apply(struct davy_config *cfg, const struct davy_option *o, cons
 			return -1;
 		break;
 	case DAVY_O_REDIS_PREFIX:
-		if (!name_ok(optarg, sizeof(cfg->redis_prefix) - 1)) {
-			fprintf(msg, "davy: %s: '%s' must be 1 to %zu printable characters "
-				"without spaces\n", where, optarg, sizeof(cfg->redis_prefix) - 1);
+		if (name_at(msg, "davy", where, optarg, sizeof(cfg->redis_prefix) - 1))
 			return -1;
-		}
 		snprintf(cfg->redis_prefix, sizeof(cfg->redis_prefix), "%s", optarg);
 		break;
 	case DAVY_O_REDIS_MAXLEN:
