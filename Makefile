@@ -5,7 +5,7 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wno-unused-parameter -Werror
-PKGS    := libndpi libpcap json-c libmaxminddb yaml-0.1
+PKGS    := libndpi libpcap json-c libmaxminddb yaml-0.1 libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 IOCS_DIR ?= $(CURDIR)/iocs
@@ -20,7 +20,7 @@ PROTO_SRC  := proto/decode.c proto/eth.c proto/vlan.c proto/sll.c proto/null.c \
               proto/ipv6.c proto/tcp.c proto/udp.c proto/icmp.c proto/sctp.c \
               proto/vxlan.c proto/geneve.c proto/gre.c proto/stratum.c proto/stratum_url.c proto/dns.c proto/feed.c
 SENSOR_SRC := sensor/pool.c sensor/queue.c sensor/defrag.c sensor/ingest.c sensor/flow.c sensor/stratum_flow.c sensor/tcp_reasm.c sensor/classify.c sensor/jbuf.c \
-              sensor/community_id.c sensor/record.c sensor/alert.c sensor/alert_limit.c sensor/dnscache.c sensor/dnslink.c sensor/ioc.c sensor/ioc_match.c sensor/ioc_live.c sensor/reload.c sensor/geo.c sensor/pods.c sensor/pods_live.c sensor/redis_conn.c sensor/redis_out.c sensor/correlate.c sensor/run.c sensor/cli.c sensor/config.c
+              sensor/community_id.c sensor/record.c sensor/alert.c sensor/alert_limit.c sensor/dnscache.c sensor/dnslink.c sensor/ioc.c sensor/ioc_match.c sensor/ioc_live.c sensor/reload.c sensor/geo.c sensor/pods.c sensor/pods_live.c sensor/capture.c sensor/alert_dedup.c sensor/redis_conn.c sensor/redis_out.c sensor/correlate.c sensor/run.c sensor/cli.c sensor/config.c sensor/privs.c sensor/metrics.c
 MAIN_SRC   := sensor/main.c
 
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(PROTO_SRC) $(SENSOR_SRC))
@@ -29,7 +29,7 @@ DAVY     := $(BUILD)/davy
 LIBDAVY  := $(BUILD)/libdavy.a
 
 UNIT_TESTS := test_decode test_flow test_queue test_jbuf test_community_id test_defrag \
-              test_stratum test_tcp_reasm test_stratum_flow test_dnscache test_dns test_ioc test_ioc_match test_alert_limit test_stratum_url test_redis test_geo test_pods test_config
+              test_stratum test_tcp_reasm test_stratum_flow test_dnscache test_dns test_ioc test_ioc_match test_alert_limit test_stratum_url test_redis test_geo test_pods test_config test_privs test_metrics
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
 .PHONY: all demo test check deps fuzz bench asan clean test-unit test-golden \
@@ -67,7 +67,7 @@ demo: deps
 # ---- tests ----------------------------------------------------------------
 # `make test` = install, build, then the whole suite twice: as built, and
 # under AddressSanitizer + UndefinedBehaviorSanitizer; then the suites that
-# drive davy's threads (golden, reload, redis, pods) under ThreadSanitizer; then the
+# drive davy's threads (golden, reload, redis, pods, live) under ThreadSanitizer; then the
 # fuzzers briefly.
 # Each stage leaves its 'N passed, N failed' in a summary file; the last line
 # of `make test` is their total.
@@ -91,7 +91,7 @@ test-asan:
 # ThreadSanitizer: tests/tsan.supp holds only what TSan cannot see (tsan.h).
 test-tsan:
 	$(MAKE) all BUILD=build/tsan CFLAGS="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread"
-	@TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp" SUITES="golden reload redis pods" \
+	@TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp" SUITES="golden reload redis pods live" \
 	  sh tests/run_all.sh build/tsan
 
 # ---- fuzzing (clang's libFuzzer) ------------------------------------------

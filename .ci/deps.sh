@@ -6,8 +6,8 @@ set -eu
 
 PKGS="make gcc clang pkg-config
 libpcap-dev libndpi-dev libndpi-bin libck-dev libjson-c-dev libyaml-dev
-liburcu-dev libssl-dev libhiredis-dev libmaxminddb-dev libcmocka-dev
-redis-server tcpreplay python3 python3-scapy python3-jsonschema tshark
+liburcu-dev libssl-dev libhiredis-dev libmaxminddb-dev libcmocka-dev libmicrohttpd-dev
+redis-server tcpreplay tcpdump python3 python3-scapy python3-jsonschema python3-yaml tshark
 libmaxmind-db-writer-perl
 valgrind time"
 

@@ -806,6 +806,28 @@ print(g.get("lookups", 0), g.get("cache_hits", 0), p.get("pods", 0), p.get("look
 enrich_bench
 
 # ---------------------------------------------------------------------------
+# 4f. Live capture (issue 8): bench/live_bench.py plays the slice into a veth
+# pair with tcpreplay at LIVE_RATES packets/s and at top speed, captured by
+# davy -i and, in turn, by tcpdump -w /dev/null; the highest rate each keeps
+# up with without a drop. Needs root (a network namespace), tcpreplay and
+# tcpdump; skipped with the reason otherwise.
+# ---------------------------------------------------------------------------
+LIVE_MD=$WORK/live.md
+: >"$LIVE_MD"
+LIVE_RATES=${LIVE_RATES:-50000,100000,200000,400000,top}
+if [ "$(id -u)" != 0 ]; then
+	note "not root: the live capture measurement (network namespace) is skipped."
+elif ! have tcpreplay || ! have tcpdump; then
+	note "tcpreplay or tcpdump is missing ('make deps'): the live capture measurement is skipped."
+elif [ ! -f "$SLICE" ]; then
+	note "no slice capture: the live capture measurement is skipped."
+elif ! /usr/bin/python3 bench/live_bench.py "$DAVY" "$SLICE" 2 "$LIVE_RATES" >"$LIVE_MD" 2>"$LOGS/live_bench.log"; then
+	note "FAILED: the live capture measurement (see $LOGS/live_bench.log)"
+	FAILED=1
+	: >"$LIVE_MD"
+fi
+
+# ---------------------------------------------------------------------------
 # 5. report
 # ---------------------------------------------------------------------------
 T_END=$(date +%s)
@@ -1296,6 +1318,7 @@ fmt_int() { awk -v x="$1" "$AWKLIB"'BEGIN { printf "%s", commas(x) }'; }
 	[ -s "$IOC_MD" ] && cat "$IOC_MD"
 	[ -s "$REDIS_MD" ] && cat "$REDIS_MD"
 	[ -s "$ENRICH_MD" ] && cat "$ENRICH_MD"
+	[ -s "$LIVE_MD" ] && cat "$LIVE_MD"
 
 	echo "## Notes from this run"
 	echo
@@ -1353,6 +1376,9 @@ fmt_int() { awk -v x="$1" "$AWKLIB"'BEGIN { printf "%s", commas(x) }'; }
 	echo "$DAVY --workers 2 -o $WORK/overlay-slice-plain-w2.json -q --no-progress -r $SLICE_PL"
 	echo "$DAVY --workers 2 -o $WORK/overlay-slice-vxlan-w2.json -q --no-progress -r $SLICE_VX"
 	echo "#   then, in each: tail -n 1 FILE | jq '.stats | [.flow.created, .decoder.tunnelled, .flow.wrong_thread]'"
+	echo
+	echo "# live capture (issue 8), as root"
+	echo "python3 bench/live_bench.py $DAVY $SLICE 2 $LIVE_RATES"
 	echo '```'
 	echo
 	echo "Raw measurements of every run: \`$RAW\` (input, group, program, run, wall ns, user s, sys s, max RSS KiB, exit code, status, voluntary and involuntary context switches); logs in \`$LOGS\`."

@@ -14,11 +14,11 @@
  *  - one document whose top level is a mapping (an empty file, or one of
  *    comments only, sets nothing);
  *  - keys are the long option names without the dashes (`workers: 4`),
- *    or the short ones (`r`, `o`, `q`); `filter` is the BPF expression (the
+ *    or the short ones (`r`, `i`, `o`, `q`); `filter` is the BPF expression (the
  *    trailing arguments of the command line). Not in a file: config, help,
  *    version, print-config;
- *  - a value is a scalar; a repeatable option (read, iocs, timeout,
- *    alert-countries) also takes a sequence of scalars (`iocs: [a, b]`);
+ *  - a value is a scalar; a repeatable option (read, interface, iocs,
+ *    timeout, alert-countries) also takes a sequence of scalars (`iocs: [a, b]`);
  *    a flag (no-iocs, quiet, ...) takes true or false, and false is the
  *    same as leaving the key out; an empty or null value (`workers:`,
  *    `workers: ~`) is an error, a quoted empty string ("") is a value;
@@ -67,7 +67,8 @@ enum davy_option_id {
 	DAVY_O_CARRIERS, DAVY_O_DF_MAX, DAVY_O_DF_TIMEOUT, DAVY_O_FLOW_UPDATE, DAVY_O_STRATUM_FLOWS,
 	DAVY_O_REASM_MEM, DAVY_O_DNS_CACHE, DAVY_O_DNS_MIN_TTL, DAVY_O_IOCS, DAVY_O_NO_IOCS, DAVY_O_IOCS_CHECK, DAVY_O_ALERT_RATE, DAVY_O_ALERT_RATE_SOURCES,
 	DAVY_O_GEOIP, DAVY_O_ASN, DAVY_O_GEO_CHECK, DAVY_O_ALERT_COUNTRIES, DAVY_O_PODS, DAVY_O_PODS_CHECK, DAVY_O_REDIS, DAVY_O_REDIS_PREFIX, DAVY_O_REDIS_MAXLEN, DAVY_O_REDIS_QUEUE, DAVY_O_REDIS_FULL, DAVY_O_REDIS_TIMEOUT,
-	DAVY_O_PRINT_CONFIG, DAVY_O_FILTER,
+	DAVY_O_PRINT_CONFIG, DAVY_O_FILTER, DAVY_O_NO_PROMISC, DAVY_O_SNAPLEN, DAVY_O_BUFFER, DAVY_O_SHUTDOWN_TIMEOUT,
+	DAVY_O_STATS_INTERVAL, DAVY_O_METRICS, DAVY_O_USER, DAVY_O_GROUP,
 };
 
 struct davy_option {

@@ -20,6 +20,7 @@
 #define DAVY_MAX_WORKERS 64
 #define DAVY_MAX_FILES 4096
 #define DAVY_MAX_IOC_PATHS 64
+#define DAVY_MAX_IFACES 16
 #ifndef DAVY_IOCS_DIR
 #define DAVY_IOCS_DIR "iocs" /* the Makefile sets the shipped feeds' folder */
 #endif
@@ -44,6 +45,17 @@ struct davy_kept;
 struct davy_config {
 	const char *files[DAVY_MAX_FILES]; /* -r, in order; "-" is standard input */
 	unsigned nfiles;
+	const char *ifaces[DAVY_MAX_IFACES]; /* -i, in order; "auto" picks the node's
+					    * bridge, overlay and uplink devices */
+	unsigned nifaces;
+	bool no_promisc;                   /* --no-promisc */
+	uint32_t snaplen;                  /* --snaplen */
+	size_t buffer_bytes;               /* --buffer-size: kernel buffer per interface */
+	uint32_t shutdown_timeout_s;       /* --shutdown-timeout */
+	uint32_t stats_interval_s;         /* --stats-interval; 0: only at the end */
+	const char *metrics_addr;          /* --metrics ADDR:PORT; NULL: none */
+	const char *user;                  /* --user; NULL: nobody for live capture as root */
+	const char *group;                 /* --group; NULL: the user's group */
 	const char *out_path;              /* -o; "-" is standard output; NULL: standard
 					    * output, or nothing when --redis is given */
 	char *bpf;                         /* trailing arguments joined, or the file's
@@ -83,6 +95,7 @@ struct davy_config {
 	uint64_t redis_maxlen;             /* --redis-maxlen: MAXLEN ~ N; 0 no trimming */
 	size_t redis_queue_bytes;          /* --redis-queue */
 	bool redis_drop;                   /* --redis-queue-full drop (else wait) */
+	bool redis_full_given;             /* --redis-queue-full was set (live: drop by default) */
 	uint32_t redis_timeout_s;          /* --redis-timeout; 0 wait forever */
 	int progress;                      /* -1 auto (a terminal), 0 off, 1 on */
 	bool quiet;                        /* -q: no summary line */
@@ -109,7 +122,8 @@ int davy_parse_u64(const char *prog, const char *opt, const char *s, uint64_t mi
  * spaces. Returns 0, or -1 after a message naming PROG and OPT. */
 int davy_check_name(const char *prog, const char *opt, const char *s, size_t max);
 
-/* Replays the configured files. Returns an exit status. */
+/* Replays the configured files, or captures the configured interfaces
+ * until SIGINT/SIGTERM. Returns an exit status. */
 int davy_run(const struct davy_config *cfg);
 
 #endif

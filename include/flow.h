@@ -40,7 +40,8 @@ struct flow_key {
 	uint16_t vlan[DAVY_MAX_VLAN];
 	uint8_t proto;
 	uint8_t ipver;
-	uint32_t pad;
+	uint32_t iface;     /* the capture interface's index (live, several
+			     * interfaces: alert_dedup.h); 0 in replay */
 	uint64_t tunnel_id; /* the identifiers of every tunnel layer (VNI, GRE key,
 			     * ERSPAN session) folded together; 0 = none */
 };
@@ -148,6 +149,10 @@ const char *flow_pgroup_name(enum flow_pgroup g);
 void flow_key_from_pkt(const struct pkt *p, struct flow_key *k, int *side);
 /* Symmetric by construction (the key is normalised). */
 uint64_t flow_key_hash(const struct flow_key *k);
+/* The hash that picks a flow's worker: of the inner 5-tuple only (no
+ * interface, VLAN tags or tunnel identifier), so every copy of a connection
+ * captured on several interfaces meets in one worker (alert_dedup.h). */
+uint64_t flow_key_dispatch_hash(const struct flow_key *k);
 
 /* Returns 0, or -1 with a message in err when memory for the buckets cannot
  * be had. */

@@ -104,7 +104,7 @@ struct geo_live {
 	FILE *log;
 	uint64_t fp;                      /* stat fingerprint before the last open */
 	/* written by the reloader thread; read by others after it stopped */
-	uint64_t reloads, reload_failures;
+	_Atomic uint64_t reloads, reload_failures; /* the reloader writes, stats read */
 };
 
 /* Opens the databases (geo_open); -1 with the reason in err. */

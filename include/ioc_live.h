@@ -52,7 +52,7 @@ struct ioc_live {
 	FILE *log;
 	uint64_t fp;        /* fingerprint taken before the current set's load */
 	/* written by the reloader thread; read by others after it stopped */
-	uint64_t reloads, reload_failures, reload_checks;
+	_Atomic uint64_t reloads, reload_failures, reload_checks; /* the reloader writes, stats read */
 };
 
 /* Loads every path into the first set (ioc_load_path): returns 0, or -1

@@ -30,7 +30,7 @@ struct pods_live {
 	FILE *log;
 	uint64_t fp;      /* stat fingerprint taken before the current map's load */
 	/* written by the reloader thread; read by others after it stopped */
-	uint64_t reloads, reload_failures;
+	_Atomic uint64_t reloads, reload_failures; /* the reloader writes, stats read */
 };
 
 int pods_live_init(struct pods_live *l, const char *path, bool quiet, FILE *log, char *err,

@@ -41,6 +41,7 @@ struct record_ctx {
 	const char *sensor;
 	struct geo_info geo[2];
 	const struct pod *pod[2]; /* NULL: not a pod's address (or no --pods) */
+	const char *iface;        /* the capture interface (live); NULL: replay */
 };
 
 /* The end of every record about a flow: `k8s` and `geo` (each when an

@@ -118,6 +118,9 @@ struct redis_out {
 	size_t w_xadd_len[RR__COUNT], w_sensor_len, w_field_len[RF__COUNT], w_pub_len;
 	/* failures */
 	bool connected_once, down, gave_up, draining;
+	uint64_t deadline_us;     /* redis_out_shutdown: give up at this time; 0 none */
+	uint32_t shutdown_s;
+	bool deadline_hit;
 	uint64_t backoff_us, next_try_us, down_since_us, stall_since_us;
 	char last_err[1024];
 	char undel_first[RECORD_TIME_LEN], undel_last[RECORD_TIME_LEN];
@@ -142,6 +145,11 @@ enum redis_push redis_out_push(struct redis_out *ro, const char *rec, size_t len
  * something is queued, gives up when the wait-mode timeout passed. Returns
  * true when it made progress (delivered something). */
 bool redis_out_service(struct redis_out *ro);
+
+/* Shutdown (SIGINT/SIGTERM): from now on wait for room instead of dropping,
+ * and give up on what is still queued `timeout_s` seconds from now (the
+ * undelivered records are counted and redis_out_report names them). */
+void redis_out_shutdown(struct redis_out *ro, uint32_t timeout_s);
 
 /* Services until the queue is empty or the output gave up (wait mode
  * timeout; in drop mode the same timeout bounds this final wait). Returns 0

@@ -53,6 +53,7 @@ struct reloader {
 	uint64_t sighups;  /* written by the reloader; read after reloader_stop */
 	_Atomic bool *stop_flag; /* set on SIGINT/SIGTERM; NULL: ignored */
 	atomic_int signal;       /* the first SIGINT/SIGTERM taken, or 0 */
+	atomic_uint stats_requests; /* SIGUSR1s taken: each asks for a stats record */
 	atomic_bool stop;
 	bool running;
 	pthread_t th;
@@ -64,7 +65,7 @@ void reloader_init(struct reloader *r);
 int reloader_add(struct reloader *r, bool (*reload)(void *, const char *),
 		 bool (*changed)(void *), void *ctx, const char *changed_why, uint32_t check_s);
 
-/* The signals the thread takes (SIGHUP, SIGINT, SIGTERM): to block in
+/* The signals the thread takes (SIGHUP, SIGINT, SIGTERM, SIGUSR1): to block in
  * every thread before any starts. */
 void reloader_signals(sigset_t *set);
 

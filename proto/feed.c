@@ -183,16 +183,21 @@ int feed_type_severity(int type)
 size_t feed_image_skip(const char *s, size_t n)
 {
 	static const char *const hub[] = { "docker.io/", "index.docker.io/", "registry-1.docker.io/" };
-	size_t off = 0;
-	for (size_t i = 0; i < sizeof(hub) / sizeof(hub[0]); i++) {
-		size_t k = strlen(hub[i]);
-		if (n >= k && strncasecmp(s, hub[i], k) == 0) {
-			off = k;
-			break;
+	/* to a fixed point, so a value normalised once normalises to itself
+	 * ("docker.io/docker.io/x"): the feed stores it, lookups redo it */
+	size_t off = 0, prev;
+	do {
+		prev = off;
+		for (size_t i = 0; i < sizeof(hub) / sizeof(hub[0]); i++) {
+			size_t k = strlen(hub[i]);
+			if (n - off >= k && strncasecmp(s + off, hub[i], k) == 0) {
+				off += k;
+				break;
+			}
 		}
-	}
-	if (n - off >= 8 && memcmp(s + off, "library/", 8) == 0)
-		off += 8;
+		if (n - off >= 8 && memcmp(s + off, "library/", 8) == 0)
+			off += 8;
+	} while (off != prev);
 	return off;
 }
 

@@ -18,15 +18,26 @@
 
 static const char usage[] =
 "usage: davy -r FILE [-r FILE ...] [options] [BPF filter expression]\n"
+"       davy -i IFACE [-i IFACE ...] [options] [BPF filter expression]\n"
 "       davy correlate --redis URL [options]   (see davy correlate --help)\n"
 "\n"
-"Replays pcap/pcapng captures, tracks bidirectional flows, classifies them\n"
-"with nDPI and writes one EVE-style JSON record per flow, then one stats\n"
-"record. Several -r files are replayed in order as one timeline.\n"
+"Replays pcap/pcapng captures or captures live, tracks bidirectional flows,\n"
+"classifies them with nDPI and writes one EVE-style JSON record per flow and\n"
+"alert, then one stats record. Several -r files are replayed in order as one\n"
+"timeline; live capture runs until SIGINT or SIGTERM.\n"
 "\n"
 "Input and output:\n"
 "  -r, --read FILE          capture to replay (pcap or pcapng, any link type\n"
 "                           libpcap reads); repeatable; '-' is standard input\n"
+"  -i, --interface IFACE    capture live on IFACE (libpcap); repeatable, one\n"
+"                           capture thread each. 'auto': those of cni0, cbr0,\n"
+"                           flannel.1, vxlan.calico, cilium_vxlan,\n"
+"                           genev_sys_6081 that exist, and the default\n"
+"                           route's interface (logged at start)\n"
+"      --no-promisc         do not put the interfaces in promiscuous mode\n"
+"      --snaplen N          bytes kept of each packet (default 262144)\n"
+"      --buffer-size BYTES  kernel capture buffer per interface (default 64M;\n"
+"                           K, M, G)\n"
 "  -o, --output FILE        where records go; '-' is stdout, the default\n"
 "                           unless --redis is given\n"
 "  BPF filter expression    trailing arguments, as for tcpdump, e.g. 'tcp port 443'\n"
@@ -140,6 +151,19 @@ static const char usage[] =
 "      --dns-min-ttl SEC    keep an answer at least this long whatever its TTL\n"
 "                           (default 300; at most a day)\n"
 "\n"
+"Running (see README.md, \"Live capture\"):\n"
+"      --shutdown-timeout SEC  on SIGINT/SIGTERM, time allowed to deliver the\n"
+"                           queued records (default 10); what is left is\n"
+"                           counted and named\n"
+"      --stats-interval SEC also write a stats record every SEC seconds\n"
+"                           (default 0: only at the end; SIGUSR1: one now)\n"
+"      --metrics ADDR:PORT  serve Prometheus /metrics and /healthz (e.g.\n"
+"                           127.0.0.1:9477, [::]:9477)\n"
+"      --user NAME          after opening the capture, run as NAME with no\n"
+"                           capabilities (default: nobody when live capture\n"
+"                           starts as root; 'root' keeps root)\n"
+"      --group NAME         and as group NAME (default: NAME's group)\n"
+"\n"
 "Messages:\n"
 "      --progress           always show the progress line on stderr\n"
 "      --no-progress        never show it (default: shown when stderr is a\n"
@@ -154,6 +178,10 @@ static const char usage[] =
 /* Every setting, in --help's order (config.h). */
 const struct davy_option davy_options[] = {
 	{ "read", required_argument, 'r', DAVY_OPT_LIST },
+	{ "interface", required_argument, 'i', DAVY_OPT_LIST },
+	{ "no-promisc", no_argument, DAVY_O_NO_PROMISC, 0 },
+	{ "snaplen", required_argument, DAVY_O_SNAPLEN, 0 },
+	{ "buffer-size", required_argument, DAVY_O_BUFFER, 0 },
 	{ "output", required_argument, 'o', 0 },
 	/* the trailing arguments on the command line; a key only in the file */
 	{ .name = "filter", .has_arg = required_argument, .id = DAVY_O_FILTER, .flags = DAVY_OPT_FILE },
@@ -194,6 +222,11 @@ const struct davy_option davy_options[] = {
 	{ "pods-check-interval", required_argument, DAVY_O_PODS_CHECK, 0 },
 	{ "dns-cache-size", required_argument, DAVY_O_DNS_CACHE, 0 },
 	{ "dns-min-ttl", required_argument, DAVY_O_DNS_MIN_TTL, 0 },
+	{ "shutdown-timeout", required_argument, DAVY_O_SHUTDOWN_TIMEOUT, 0 },
+	{ "stats-interval", required_argument, DAVY_O_STATS_INTERVAL, 0 },
+	{ "metrics", required_argument, DAVY_O_METRICS, 0 },
+	{ "user", required_argument, DAVY_O_USER, 0 },
+	{ "group", required_argument, DAVY_O_GROUP, 0 },
 	{ "progress", no_argument, DAVY_O_PROGRESS, 0 },
 	{ "no-progress", no_argument, DAVY_O_NO_PROGRESS, 0 },
 	{ "quiet", no_argument, 'q', 0 },
@@ -250,6 +283,9 @@ void davy_config_default(struct davy_config *cfg)
 	cfg->redis_maxlen = 1000000;
 	cfg->redis_queue_bytes = 256u << 20;
 	cfg->redis_timeout_s = 60;
+	cfg->snaplen = 262144;
+	cfg->buffer_bytes = 64u << 20;
+	cfg->shutdown_timeout_s = 10;
 }
 
 /* kept strings: a list of blocks, each one string */
@@ -442,6 +478,9 @@ void davy_option_reset(struct davy_config *cfg, const struct davy_option *o)
 	case 'r':
 		cfg->nfiles = 0;
 		break;
+	case 'i':
+		cfg->nifaces = 0;
+		break;
 	case DAVY_O_IOCS:
 		cfg->nioc_paths = 0;
 		break;
@@ -470,6 +509,60 @@ int davy_option_apply(struct davy_config *cfg, const struct davy_option *o, cons
 			return -1;
 		}
 		cfg->files[cfg->nfiles++] = optarg;
+		break;
+	case 'i':
+		if (cfg->nifaces >= DAVY_MAX_IFACES) {
+			fprintf(msg, "davy: %s: more than %d interfaces\n", where, DAVY_MAX_IFACES);
+			return -1;
+		}
+		if (name_at(msg, "davy", where, optarg, 63))
+			return -1;
+		for (unsigned k = 0; k < cfg->nifaces; k++)
+			if (strcmp(cfg->ifaces[k], optarg) == 0) {
+				fprintf(msg, "davy: %s: interface '%s' given twice\n", where, optarg);
+				return -1;
+			}
+		cfg->ifaces[cfg->nifaces++] = optarg;
+		break;
+	case DAVY_O_NO_PROMISC:
+		cfg->no_promisc = true;
+		break;
+	case DAVY_O_SNAPLEN:
+		if (NUM(96, 262144, false))
+			return -1;
+		cfg->snaplen = (uint32_t)v;
+		break;
+	case DAVY_O_BUFFER:
+		if (NUM(1u << 20, 4ULL << 30, true))
+			return -1;
+		cfg->buffer_bytes = (size_t)v;
+		break;
+	case DAVY_O_SHUTDOWN_TIMEOUT:
+		if (NUM(1, 3600, false))
+			return -1;
+		cfg->shutdown_timeout_s = (uint32_t)v;
+		break;
+	case DAVY_O_STATS_INTERVAL:
+		if (NUM(0, 86400, false))
+			return -1;
+		cfg->stats_interval_s = (uint32_t)v;
+		break;
+	case DAVY_O_METRICS:
+		if (!*optarg) {
+			fprintf(msg, "davy: %s: give ADDR:PORT, e.g. 127.0.0.1:9477\n", where);
+			return -1;
+		}
+		cfg->metrics_addr = optarg;
+		break;
+	case DAVY_O_USER:
+		if (name_at(msg, "davy", where, optarg, 255))
+			return -1;
+		cfg->user = optarg;
+		break;
+	case DAVY_O_GROUP:
+		if (name_at(msg, "davy", where, optarg, 255))
+			return -1;
+		cfg->group = optarg;
 		break;
 	case 'o':
 		cfg->out_path = optarg;
@@ -664,6 +757,7 @@ int davy_option_apply(struct davy_config *cfg, const struct davy_option *o, cons
 			fprintf(msg, "davy: %s: '%s' is neither 'wait' nor 'drop'\n", where, optarg);
 			return -1;
 		}
+		cfg->redis_full_given = true;
 		break;
 	case DAVY_O_REDIS_TIMEOUT:
 		if (NUM(0, 86400 * 7, false))
@@ -721,7 +815,7 @@ static int cli_parse(struct davy_config *cfg, int argc, char **argv, struct cli_
 	opterr = 0;
 	optind = 0; /* glibc: start afresh (the parser may run more than once) */
 	/* '+': stop at the first non-option, which starts the BPF expression */
-	while (li = -1, (c = getopt_long(argc, argv, "+r:o:c:qhV", lo, &li)) != -1) {
+	while (li = -1, (c = getopt_long(argc, argv, "+r:i:o:c:qhV", lo, &li)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(usage, stdout);
@@ -808,10 +902,17 @@ static int cli_parse(struct davy_config *cfg, int argc, char **argv, struct cli_
 		return DAVY_EXIT_FATAL;
 	}
 
-	if (cfg->nfiles == 0 && !print_config) {
-		fprintf(stderr, "davy: nothing to read: give a capture with -r FILE (see davy --help)\n");
+	if (cfg->nfiles == 0 && cfg->nifaces == 0 && !print_config) {
+		fprintf(stderr, "davy: nothing to read: give a capture with -r FILE or an interface with -i IFACE (see davy --help)\n");
 		return DAVY_EXIT_FATAL;
 	}
+	if (cfg->nfiles && cfg->nifaces && !print_config) {
+		fprintf(stderr, "davy: options -r and -i: replay captures or capture interfaces, not both in one run\n");
+		return DAVY_EXIT_FATAL;
+	}
+	/* live capture never blocks on a slow Redis unless told to */
+	if (cfg->nifaces && !cfg->redis_full_given)
+		cfg->redis_drop = true;
 	unsigned stdin_n = 0;
 	for (unsigned i = 0; i < cfg->nfiles; i++)
 		stdin_n += strcmp(cfg->files[i], "-") == 0;

@@ -441,6 +441,7 @@ int config_print(const struct davy_config *cfg, FILE *out)
 		bool on = o->id == 'q' ? cfg->quiet
 			: o->id == DAVY_O_NO_IOCS ? cfg->no_iocs
 			: o->id == DAVY_O_CARRIERS ? cfg->report_carriers
+			: o->id == DAVY_O_NO_PROMISC ? cfg->no_promisc
 			: o->id == DAVY_O_PROGRESS ? cfg->progress == 1
 			: o->id == DAVY_O_NO_PROGRESS ? cfg->progress == 0 : false;
 		if (o->has_arg == no_argument) {
@@ -452,7 +453,10 @@ int config_print(const struct davy_config *cfg, FILE *out)
 		const char *opt = o->id == 'o' ? cfg->out_path : o->id == DAVY_O_FILTER ? cfg->bpf
 				: o->id == DAVY_O_GEOIP ? cfg->geoip_path
 				: o->id == DAVY_O_ASN ? cfg->asn_path
-				: o->id == DAVY_O_PODS ? cfg->pods_path : "";
+				: o->id == DAVY_O_PODS ? cfg->pods_path
+				: o->id == DAVY_O_METRICS ? cfg->metrics_addr
+				: o->id == DAVY_O_USER ? cfg->user
+				: o->id == DAVY_O_GROUP ? cfg->group : "";
 		if (!opt || (o->id == DAVY_O_REDIS && !cfg->redis_on) ||
 		    (o->id == DAVY_O_SENSOR && !cfg->sensor_name[0]) ||
 		    (o->id == DAVY_O_ALERT_COUNTRIES && !cfg->alert_countries_on))
@@ -463,6 +467,9 @@ int config_print(const struct davy_config *cfg, FILE *out)
 		switch (o->id) {
 		case 'r':
 			put_list(out, cfg->files, cfg->nfiles);
+			break;
+		case 'i':
+			put_list(out, cfg->ifaces, cfg->nifaces);
 			break;
 		case DAVY_O_IOCS:
 			put_list(out, cfg->ioc_paths, cfg->nioc_paths);
@@ -483,6 +490,9 @@ int config_print(const struct davy_config *cfg, FILE *out)
 		case DAVY_O_GEOIP:
 		case DAVY_O_ASN:
 		case DAVY_O_PODS:
+		case DAVY_O_METRICS:
+		case DAVY_O_USER:
+		case DAVY_O_GROUP:
 			put_str(out, opt);
 			break;
 		case DAVY_O_SENSOR:
@@ -522,6 +532,9 @@ int config_print(const struct davy_config *cfg, FILE *out)
 		case DAVY_O_REDIS_QUEUE:
 			put_size(out, cfg->redis_queue_bytes);
 			break;
+		case DAVY_O_BUFFER:
+			put_size(out, cfg->buffer_bytes);
+			break;
 		default: {
 			uint64_t v = o->id == DAVY_O_WORKERS ? cfg->workers
 				: o->id == DAVY_O_MAX_FLOWS ? cfg->max_flows
@@ -538,7 +551,10 @@ int config_print(const struct davy_config *cfg, FILE *out)
 				: o->id == DAVY_O_GEO_CHECK ? cfg->geo_check_s
 				: o->id == DAVY_O_PODS_CHECK ? cfg->pods_check_s
 				: o->id == DAVY_O_REDIS_MAXLEN ? cfg->redis_maxlen
-				: o->id == DAVY_O_REDIS_TIMEOUT ? cfg->redis_timeout_s : 0;
+				: o->id == DAVY_O_REDIS_TIMEOUT ? cfg->redis_timeout_s
+				: o->id == DAVY_O_SNAPLEN ? cfg->snaplen
+				: o->id == DAVY_O_SHUTDOWN_TIMEOUT ? cfg->shutdown_timeout_s
+				: o->id == DAVY_O_STATS_INTERVAL ? cfg->stats_interval_s : 0;
 			fprintf(out, "%" PRIu64, v);
 			break;
 		}

@@ -70,6 +70,15 @@ void flow_key_from_pkt(const struct pkt *p, struct flow_key *k, int *side)
 	k->tunnel_id = tid;
 }
 
+uint64_t flow_key_dispatch_hash(const struct flow_key *k)
+{
+	struct flow_key t = *k;
+	memset(t.vlan, 0, sizeof(t.vlan));
+	t.iface = 0;
+	t.tunnel_id = 0;
+	return flow_key_hash(&t);
+}
+
 uint64_t flow_key_hash(const struct flow_key *k)
 {
 	uint64_t w[sizeof(*k) / 8];

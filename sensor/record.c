@@ -270,6 +270,8 @@ void record_trailer(struct jbuf *j, const struct record_ctx *rc)
 			geo_object(j, "dest", &rc->geo[1]);
 		jb_obj_close(j);
 	}
+	if (rc->iface)
+		jb_str(j, "in_iface", rc->iface);
 	jb_obj_open(j, "sensor");
 	jb_str(j, "name", rc->sensor);
 	jb_obj_close(j);

@@ -683,6 +683,11 @@ bool redis_out_service(struct redis_out *ro)
 		if (ro->c && ro->ninfl && read_batch(ro))
 			return true;
 	}
+	if (ro->deadline_us && ro->nrec && now >= ro->deadline_us) {
+		ro->deadline_hit = true; /* shutdown: the time allowed is over */
+		give_up(ro);
+		return false;
+	}
 	/* no progress: give up once records have waited through an outage for
 	 * the timeout (wait mode, or the final drain) */
 	if (ro->nrec && ro->down) {
@@ -693,6 +698,14 @@ bool redis_out_service(struct redis_out *ro)
 			give_up(ro);
 	}
 	return false;
+}
+
+void redis_out_shutdown(struct redis_out *ro, uint32_t timeout_s)
+{
+	ro->draining = true;
+	ro->cfg.drop_when_full = false;
+	ro->shutdown_s = timeout_s;
+	ro->deadline_us = now_us() + (uint64_t)timeout_s * 1000000ULL;
 }
 
 int redis_out_drain(struct redis_out *ro)
@@ -712,11 +725,16 @@ void redis_out_report(const struct redis_out *ro, FILE *fp)
 	uint64_t n = redis_total(ro->st.undelivered);
 	if (!n)
 		return;
+	char after[96];
+	if (ro->deadline_hit)
+		snprintf(after, sizeof(after), "at shutdown, after --shutdown-timeout %u s", ro->shutdown_s);
+	else
+		snprintf(after, sizeof(after), "after %u s without delivery", ro->cfg.timeout_s);
 	fprintf(fp,
-		"davy: redis: gave up on %s after %u s without delivery (last error: %s); "
+		"davy: redis: gave up on %s %s (last error: %s); "
 		"not delivered: %" PRIu64 " records (%" PRIu64 " flow, %" PRIu64 " alert, %" PRIu64
 		" stats, %" PRIu64 " other), record times %s to %s\n",
-		ro->where, ro->cfg.timeout_s, ro->last_err[0] ? ro->last_err : "none", n,
+		ro->where, after, ro->last_err[0] ? ro->last_err : "none", n,
 		ro->st.undelivered[RR_FLOW], ro->st.undelivered[RR_ALERT], ro->st.undelivered[RR_STATS],
 		ro->st.undelivered[RR_OTHER], ro->undel_first[0] ? ro->undel_first : "-",
 		ro->undel_last[0] ? ro->undel_last : "-");

@@ -42,6 +42,7 @@ void reloader_init(struct reloader *r)
 	memset(r, 0, sizeof(*r));
 	atomic_init(&r->stop, false);
 	atomic_init(&r->signal, 0);
+	atomic_init(&r->stats_requests, 0u);
 }
 
 int reloader_add(struct reloader *r, bool (*reload)(void *, const char *),
@@ -75,6 +76,7 @@ void reloader_signals(sigset_t *set)
 	sigaddset(set, SIGHUP);
 	sigaddset(set, SIGINT);
 	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGUSR1);
 }
 
 static void *reloader_main(void *arg)
@@ -110,6 +112,10 @@ static void *reloader_main(void *arg)
 			atomic_compare_exchange_strong(&r->signal, &none, sig);
 			if (r->stop_flag)
 				atomic_store(r->stop_flag, true);
+			continue;
+		}
+		if (sig == SIGUSR1) {
+			atomic_fetch_add(&r->stats_requests, 1u);
 			continue;
 		}
 		if (sig == SIGHUP) {

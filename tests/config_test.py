@@ -21,6 +21,10 @@ P = lambda name: os.path.join(ROOT, "pcaps", name)  # noqa: E731
 # and as --print-config writes it back (None: written as given)
 SAMPLES = {
     "read": (["a.pcap", "b.pcap"], None),
+    "interface": (["eth0", "cni0"], None),
+    "no-promisc": ("true", None),
+    "snaplen": ("1500", None),
+    "buffer-size": ("8M", None),
     "output": ("out.json", None),
     "filter": ("tcp port 3333", None),
     "workers": ("3", None),
@@ -58,6 +62,11 @@ SAMPLES = {
     "pods-check-interval": ("0", None),
     "dns-cache-size": ("0", None),
     "dns-min-ttl": ("60", None),
+    "shutdown-timeout": ("5", None),
+    "stats-interval": ("60", None),
+    "metrics": ("127.0.0.1:9477", None),
+    "user": ("nobody", None),
+    "group": ("nogroup", None),
     "progress": ("true", None),
     "no-progress": ("false", None),  # false: as if absent (progress stays on)
     "quiet": ("true", None),

@@ -6,7 +6,7 @@
 set -u
 # SUITES: the suites to run (default: all); `make test-tsan` runs the ones
 # that exercise davy's threads.
-SUITES=${SUITES:-"unit cli config golden ioc reload redis correlate geo pods corpus"}
+SUITES=${SUITES:-"unit cli config golden ioc reload redis correlate geo pods live deploy corpus"}
 BUILD=${1:-build}
 DAVY=$BUILD/davy
 PY=/usr/bin/python3
@@ -67,6 +67,8 @@ run_suite redis $PY tests/redis_test.py "$DAVY"
 run_suite correlate $PY tests/correlate_test.py "$DAVY"
 run_suite geo $PY tests/geo_test.py "$DAVY"
 run_suite pods $PY tests/pods_test.py "$DAVY"
+run_suite live $PY tests/live_test.py "$DAVY"
+run_suite deploy $PY tests/deploy_test.py "$DAVY"
 run_suite corpus $PY tests/corpus/corpus_test.py "$DAVY"
 
 echo
