@@ -153,6 +153,9 @@ uint64_t flow_key_hash(const struct flow_key *k);
  * interface, VLAN tags or tunnel identifier), so every copy of a connection
  * captured on several interfaces meets in one worker (alert_dedup.h). */
 uint64_t flow_key_dispatch_hash(const struct flow_key *k);
+/* A key with no interface, VLAN tag or tunnel id: its dispatch hash is its
+ * flow_key_hash (so a caller that has one need not compute the other). */
+bool flow_key_plain(const struct flow_key *k);
 
 /* Returns 0, or -1 with a message in err when memory for the buckets cannot
  * be had. */

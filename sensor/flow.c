@@ -70,8 +70,18 @@ void flow_key_from_pkt(const struct pkt *p, struct flow_key *k, int *side)
 	k->tunnel_id = tid;
 }
 
+bool flow_key_plain(const struct flow_key *k)
+{
+	for (int i = 0; i < DAVY_MAX_VLAN; i++)
+		if (k->vlan[i])
+			return false;
+	return k->iface == 0 && k->tunnel_id == 0;
+}
+
 uint64_t flow_key_dispatch_hash(const struct flow_key *k)
 {
+	if (flow_key_plain(k))
+		return flow_key_hash(k);
 	struct flow_key t = *k;
 	memset(t.vlan, 0, sizeof(t.vlan));
 	t.iface = 0;

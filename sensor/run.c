@@ -498,9 +498,10 @@ static void worker_packet(struct worker *w, struct wpkt *wp)
 	int side;
 	flow_key_from_pkt(&p, &k, &side);
 	k.iface = wp->src;
-	if (worker_of(flow_key_dispatch_hash(&k), w->nworkers) != w->id)
-		w->flows.st.wrong_thread++;
 	uint64_t h = flow_key_hash(&k);
+	/* one hash for most packets: a plain key's dispatch hash is h */
+	if (worker_of(flow_key_plain(&k) ? h : flow_key_dispatch_hash(&k), w->nworkers) != w->id)
+		w->flows.st.wrong_thread++;
 
 	bool created;
 	struct flow *f = flow_packet(&w->flows, &p, &k, h, side, &created);
