@@ -16,6 +16,7 @@ import copy
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from urllib.parse import urlsplit
@@ -1173,6 +1174,55 @@ def binary_checks(t, davy, settings):
         t.check(not missing, "--print-config shows every setting deploy/davy.yaml makes", f"not shown: {missing}")
 
 
+def needed_packages(davy):
+    """The Debian package that owns each library davy itself links
+    (readelf -d NEEDED, resolved by ldd, owner by dpkg -S), or a reason
+    why it cannot be told."""
+    for tool in ("readelf", "ldd", "dpkg"):
+        if not shutil.which(tool):
+            return None, f"no {tool} on this machine"
+    rd = subprocess.run(["readelf", "-d", davy], stdout=subprocess.PIPE, text=True, timeout=60)
+    needed = re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", rd.stdout)
+    ld = subprocess.run(["ldd", davy], stdout=subprocess.PIPE, text=True, timeout=60)
+    where = {m.group(1): m.group(2) for m in re.finditer(r"^\s*(\S+) => (/\S+)", ld.stdout, re.M)}
+    owners = {}
+    for lib in needed:
+        path = where.get(lib)
+        if not path:
+            return None, f"ldd does not resolve {lib}"
+        for cand in (path, os.path.realpath(path)):
+            q = subprocess.run(["dpkg", "-S", cand], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               text=True, timeout=60)
+            if q.returncode == 0:
+                owners[lib] = q.stdout.split(":", 1)[0]
+                break
+        else:
+            return None, f"no Debian package owns {path} (a library built by hand?)"
+    return owners, ""
+
+
+def runtime_package_checks(t, davy, dockerfile):
+    what = ("Dockerfile runtime stage installs exactly the packages of the libraries davy links "
+            "(readelf NEEDED -> dpkg -S), libc6 from the base image")
+    if not davy or not os.path.isfile(davy):
+        t.skip(what, f"no davy binary at {davy!r} (build it: make all)")
+        return
+    owners, why = needed_packages(davy)
+    if owners is None:
+        t.skip(what, why)
+        return
+    if any(re.match(r"lib(asan|ubsan|tsan)\.", lib) for lib in owners):
+        # -fsanitize links without --as-needed: every -l stays NEEDED
+        t.skip(what, f"{davy} is a sanitizer build, which links differently from the image's plain `make all`")
+        return
+    st = dockerfile_stages(dockerfile)
+    pkgs = set(apt_installs(st[-1])[0]) if len(st) >= 2 else set()
+    want = set(owners.values()) - {"libc6"}
+    missing = sorted(f"{p} (for {', '.join(l for l, o in owners.items() if o == p)})" for p in want - pkgs)
+    extra = sorted(pkgs - want - {"libcap2-bin"})
+    t.check(not missing and not extra, what, f"missing {missing}; not linked {extra}")
+
+
 def main():
     davy = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else None
     t = Tally("deploy")
@@ -1205,7 +1255,8 @@ def main():
             t.check(ok is False, f"self-test: {what!r} is caught by '{name}'", f"the check said {ok}: {detail}")
 
     t.run_parts([("manifests", manifests), ("self-test", self_test),
-                 ("davy", lambda: binary_checks(t, davy, w.settings))])
+                 ("davy", lambda: binary_checks(t, davy, w.settings)),
+                 ("image", lambda: runtime_package_checks(t, davy, w.dockerfile))])
     return t.finish()
 
 
