@@ -29,7 +29,7 @@ DAVY     := $(BUILD)/davy
 LIBDAVY  := $(BUILD)/libdavy.a
 
 UNIT_TESTS := test_decode test_flow test_queue test_jbuf test_community_id test_defrag \
-              test_stratum test_tcp_reasm test_stratum_flow test_dnscache test_dns test_ioc test_ioc_match test_alert_limit test_stratum_url test_redis test_geo test_pods test_config test_privs test_metrics
+              test_stratum test_tcp_reasm test_stratum_flow test_dnscache test_dns test_ioc test_ioc_match test_alert_limit test_stratum_url test_redis test_geo test_pods test_config test_privs test_metrics test_capture
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
 .PHONY: all demo test check deps fuzz bench asan clean test-unit test-golden \

@@ -40,6 +40,12 @@ int capture_resolve(const struct davy_config *cfg, const char *names[DAVY_MAX_IF
  * shows in /proc (IPv4 first). Returns 0 with the name in out, or -1. */
 int capture_default_route(char *out, size_t outlen);
 
+/* The same from one table: the device of the lowest-metric default route
+ * that is up in a file laid out as /proc/net/route (v6 false) or
+ * /proc/net/ipv6_route (v6 true; ::/0 through lo does not count). Returns 0
+ * with the name in out, or -1 (no such route, the file cannot be read). */
+int capture_default_route_in(const char *path, bool v6, char *out, size_t outlen);
+
 /* A capture file ("-": standard input) with the BPF filter applied, or NULL
  * with a message in err. */
 pcap_t *capture_open_file(const struct davy_config *cfg, const char *path, char *err,

@@ -52,7 +52,7 @@ struct ioc_live {
 	FILE *log;
 	uint64_t fp;        /* fingerprint taken before the current set's load */
 	/* written by the reloader thread; read by others after it stopped */
-	_Atomic uint64_t reloads, reload_failures, reload_checks; /* the reloader writes, stats read */
+	_Atomic uint64_t reloads, reload_failures; /* the reloader writes, stats read */
 };
 
 /* Loads every path into the first set (ioc_load_path): returns 0, or -1
@@ -70,7 +70,7 @@ void ioc_live_free(struct ioc_live *l);
 bool ioc_live_reload(void *l, const char *why);
 
 /* The reloader's check: the paths' fingerprint differs from the one taken
- * before the current set's load (counted in reload_checks). */
+ * before the current set's load. */
 bool ioc_live_changed(void *l);
 
 /* ---- readers (worker threads) ---- */

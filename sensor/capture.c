@@ -98,10 +98,30 @@ pcap_t *capture_open_live(const struct davy_config *cfg, const char *dev, FILE *
 	return pc;
 }
 
-/* The lowest-metric default route's device in /proc/net/route (IPv4). */
-static int route4(char *out, size_t outlen)
+/* A default route in one line of /proc/net/route (v6 false) or
+ * /proc/net/ipv6_route (v6 true): its device into ifn[64] and its metric;
+ * false for any other line (the header, other routes, ::/0 through lo). */
+static bool default_route_line(const char *line, bool v6, char ifn[64], unsigned long *metric)
 {
-	FILE *fp = fopen("/proc/net/route", "r");
+	unsigned long flags, refcnt, use;
+	if (!v6) {
+		unsigned long dst, gw, mask;
+		if (sscanf(line, "%63s %lx %lx %lx %lu %lu %lu %lx", ifn, &dst, &gw, &flags, &refcnt,
+			   &use, metric, &mask) != 8)
+			return false;
+		return dst == 0 && mask == 0 && (flags & 0x1);
+	}
+	char dst[40], src[40], nh[40];
+	unsigned plen, splen;
+	if (sscanf(line, "%39s %x %39s %x %39s %lx %lx %lx %lx %63s", dst, &plen, src, &splen, nh,
+		   metric, &refcnt, &use, &flags, ifn) != 10)
+		return false;
+	return plen == 0 && strspn(dst, "0") == strlen(dst) && (flags & 0x1) && strcmp(ifn, "lo") != 0;
+}
+
+int capture_default_route_in(const char *path, bool v6, char *out, size_t outlen)
+{
+	FILE *fp = fopen(path, "r");
 	if (!fp)
 		return -1;
 	char line[512];
@@ -109,38 +129,8 @@ static int route4(char *out, size_t outlen)
 	bool found = false;
 	while (fgets(line, sizeof(line), fp)) {
 		char ifn[64];
-		unsigned long dst, gw, flags, refcnt, use, metric, mask;
-		if (sscanf(line, "%63s %lx %lx %lx %lu %lu %lu %lx", ifn, &dst, &gw, &flags, &refcnt,
-			   &use, &metric, &mask) != 8)
-			continue; /* the header */
-		if (dst != 0 || mask != 0 || !(flags & 0x1) || metric >= best)
-			continue;
-		best = metric;
-		snprintf(out, outlen, "%s", ifn);
-		found = true;
-	}
-	fclose(fp);
-	return found ? 0 : -1;
-}
-
-/* The same from /proc/net/ipv6_route (::/0, not through lo). */
-static int route6(char *out, size_t outlen)
-{
-	FILE *fp = fopen("/proc/net/ipv6_route", "r");
-	if (!fp)
-		return -1;
-	char line[512];
-	unsigned long best = ULONG_MAX;
-	bool found = false;
-	while (fgets(line, sizeof(line), fp)) {
-		char dst[40], src[40], nh[40], ifn[64];
-		unsigned plen, splen;
-		unsigned long metric, refcnt, use, flags;
-		if (sscanf(line, "%39s %x %39s %x %39s %lx %lx %lx %lx %63s", dst, &plen, src, &splen,
-			   nh, &metric, &refcnt, &use, &flags, ifn) != 10)
-			continue;
-		if (plen != 0 || strspn(dst, "0") != strlen(dst) || !(flags & 0x1) ||
-		    strcmp(ifn, "lo") == 0 || metric >= best)
+		unsigned long metric;
+		if (!default_route_line(line, v6, ifn, &metric) || metric >= best)
 			continue;
 		best = metric;
 		snprintf(out, outlen, "%s", ifn);
@@ -152,7 +142,9 @@ static int route6(char *out, size_t outlen)
 
 int capture_default_route(char *out, size_t outlen)
 {
-	return route4(out, outlen) == 0 || route6(out, outlen) == 0 ? 0 : -1;
+	if (capture_default_route_in("/proc/net/route", false, out, outlen) == 0)
+		return 0;
+	return capture_default_route_in("/proc/net/ipv6_route", true, out, outlen);
 }
 
 /* Adds name unless it is there; -1 when full. */

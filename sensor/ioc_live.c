@@ -100,7 +100,6 @@ bool ioc_live_reload(void *arg, const char *why)
 bool ioc_live_changed(void *arg)
 {
 	struct ioc_live *l = arg;
-	l->reload_checks++;
 	return fingerprint(l) != l->fp;
 }
 

@@ -1476,20 +1476,38 @@ static int metrics_render(void *ctx, struct prom *p)
 	struct source_counters per[DAVY_MAX_IFACES];
 	struct redis_out_stats rst;
 	run_view_published(R, &v, per, &rst);
-	char a[32], b[32];
+	char b[32];
 	const char *ifn[DAVY_MAX_IFACES];
 	for (unsigned i = 0; i < R->nsrc; i++)
 		ifn[i] = R->live ? R->names[i] : "files";
+	/* per worker, from their published counters */
+	struct totals wt[DAVY_MAX_WORKERS];
+	char wl[DAVY_MAX_WORKERS][12];
+	for (unsigned i = 0; i < R->n; i++) {
+		pthread_mutex_lock(&R->w[i].mu);
+		wt[i] = R->w[i].snap;
+		pthread_mutex_unlock(&R->w[i].mu);
+		snprintf(wl[i], sizeof(wl[i]), "%u", i);
+	}
 #define LB(...) ((const char *const[]){ __VA_ARGS__, NULL })
+/* A family with one sample per interface (i) or per worker (i) */
+#define PER_IFACE(name, type, help, value)                                      \
+	do {                                                                    \
+		prom_family(p, name, type, help);                               \
+		for (unsigned i = 0; i < R->nsrc; i++)                          \
+			prom_u64(p, name, LB("interface", ifn[i]), (value));    \
+	} while (0)
+#define PER_WORKER(name, type, help, value)                                     \
+	do {                                                                    \
+		prom_family(p, name, type, help);                               \
+		for (unsigned i = 0; i < R->n; i++)                             \
+			prom_u64(p, name, LB("worker", wl[i]), (value));        \
+	} while (0)
 	prom_family(p, "davy_uptime_seconds", PROM_GAUGE, "seconds since the run started");
 	prom_f64(p, "davy_uptime_seconds", NULL, v.elapsed);
 
-	prom_family(p, "davy_packets_total", PROM_COUNTER, "packets captured or read, per interface");
-	for (unsigned i = 0; i < R->nsrc; i++)
-		prom_u64(p, "davy_packets_total", LB("interface", ifn[i]), per[i].ds.pkts);
-	prom_family(p, "davy_bytes_total", PROM_COUNTER, "their wire bytes, per interface");
-	for (unsigned i = 0; i < R->nsrc; i++)
-		prom_u64(p, "davy_bytes_total", LB("interface", ifn[i]), per[i].ds.bytes);
+	PER_IFACE("davy_packets_total", PROM_COUNTER, "packets captured or read, per interface", per[i].ds.pkts);
+	PER_IFACE("davy_bytes_total", PROM_COUNTER, "their wire bytes, per interface", per[i].ds.bytes);
 	prom_family(p, "davy_packet_drops_total", PROM_COUNTER,
 		    "packets lost, per interface and reason: kernel (the capture ring overflowed), interface (the NIC dropped), ring (a worker queue was full)");
 	for (unsigned i = 0; i < R->nsrc; i++) {
@@ -1508,62 +1526,32 @@ static int metrics_render(void *ctx, struct prom *p)
 		prom_u64(p, "davy_decode_errors_total", LB("layer", layer_name(l), "kind", "truncated"), v.src.ds.result[l][DEC_TRUNCATED]);
 		prom_u64(p, "davy_decode_errors_total", LB("layer", layer_name(l), "kind", "malformed"), v.src.ds.result[l][DEC_MALFORMED]);
 	}
-	prom_family(p, "davy_defrag_datagrams", PROM_GAUGE, "IP datagrams in reassembly, per interface");
-	for (unsigned i = 0; i < R->nsrc; i++)
-		prom_u64(p, "davy_defrag_datagrams", LB("interface", ifn[i]), per[i].df.active);
-	prom_family(p, "davy_defrag_memory_bytes", PROM_GAUGE, "memory of the fragment reassembly pools, per interface");
-	for (unsigned i = 0; i < R->nsrc; i++)
-		prom_u64(p, "davy_defrag_memory_bytes", LB("interface", ifn[i]), per[i].df.pool_bytes);
+	PER_IFACE("davy_defrag_datagrams", PROM_GAUGE, "IP datagrams in reassembly, per interface", per[i].df.active);
+	PER_IFACE("davy_defrag_memory_bytes", PROM_GAUGE, "memory of the fragment reassembly pools, per interface",
+		  per[i].df.pool_bytes);
 
-	/* per worker, from their published counters */
-	struct totals wt[DAVY_MAX_WORKERS];
-	for (unsigned i = 0; i < R->n; i++) {
-		pthread_mutex_lock(&R->w[i].mu);
-		wt[i] = R->w[i].snap;
-		pthread_mutex_unlock(&R->w[i].mu);
-	}
-	prom_family(p, "davy_flows_active", PROM_GAUGE, "flows open, per worker");
-	for (unsigned i = 0; i < R->n; i++) {
-		snprintf(a, sizeof(a), "%u", i);
-		uint64_t ended = wt[i].fs.ended[FLOW_END_TIMEOUT] + wt[i].fs.ended[FLOW_END_SHUTDOWN] +
-				 wt[i].fs.ended[FLOW_END_EVICTED];
-		prom_u64(p, "davy_flows_active", LB("worker", a), wt[i].fs.created - ended);
-	}
+	PER_WORKER("davy_flows_active", PROM_GAUGE, "flows open, per worker",
+		   wt[i].fs.created - wt[i].fs.ended[FLOW_END_TIMEOUT] - wt[i].fs.ended[FLOW_END_SHUTDOWN] -
+			   wt[i].fs.ended[FLOW_END_EVICTED]);
 	prom_family(p, "davy_flows_total", PROM_COUNTER, "flows ended, per worker and reason (evicted: the flow table was full)");
-	for (unsigned i = 0; i < R->n; i++) {
-		snprintf(a, sizeof(a), "%u", i);
+	for (unsigned i = 0; i < R->n; i++)
 		for (int r = 0; r < FLOW__REASONS; r++)
-			prom_u64(p, "davy_flows_total", LB("worker", a, "reason", flow_reason_name((enum flow_reason)r)),
+			prom_u64(p, "davy_flows_total", LB("worker", wl[i], "reason", flow_reason_name((enum flow_reason)r)),
 				 wt[i].fs.ended[r]);
-	}
-	prom_family(p, "davy_worker_records_total", PROM_COUNTER, "records written, per worker");
-	for (unsigned i = 0; i < R->n; i++) {
-		snprintf(a, sizeof(a), "%u", i);
-		prom_u64(p, "davy_worker_records_total", LB("worker", a), wt[i].records);
-	}
-	prom_family(p, "davy_reassembly_memory_bytes", PROM_GAUGE, "TCP reassembly memory reserved, per worker");
-	for (unsigned i = 0; i < R->n; i++) {
-		snprintf(a, sizeof(a), "%u", i);
-		prom_u64(p, "davy_reassembly_memory_bytes", LB("worker", a), wt[i].rs.chunks * REASM_CHUNK);
-	}
-	prom_family(p, "davy_reassembly_peak_bytes", PROM_GAUGE, "most TCP reassembly memory in use at once, per worker");
-	for (unsigned i = 0; i < R->n; i++) {
-		snprintf(a, sizeof(a), "%u", i);
-		prom_u64(p, "davy_reassembly_peak_bytes", LB("worker", a), wt[i].rs.peak_chunks_used * REASM_CHUNK);
-	}
+	PER_WORKER("davy_worker_records_total", PROM_COUNTER, "records written, per worker", wt[i].records);
+	PER_WORKER("davy_reassembly_memory_bytes", PROM_GAUGE, "TCP reassembly memory reserved, per worker",
+		   wt[i].rs.chunks * REASM_CHUNK);
+	PER_WORKER("davy_reassembly_peak_bytes", PROM_GAUGE, "most TCP reassembly memory in use at once, per worker",
+		   wt[i].rs.peak_chunks_used * REASM_CHUNK);
 	prom_family(p, "davy_worker_queue_bytes", PROM_GAUGE, "bytes waiting in a worker's input queue, per worker and interface");
-	for (unsigned i = 0; i < R->n; i++) {
-		snprintf(a, sizeof(a), "%u", i);
+	for (unsigned i = 0; i < R->n; i++)
 		for (unsigned q = 0; q < R->nsrc; q++)
-			prom_u64(p, "davy_worker_queue_bytes", LB("worker", a, "interface", ifn[q]),
+			prom_u64(p, "davy_worker_queue_bytes", LB("worker", wl[i], "interface", ifn[q]),
 				 atomic_load_explicit(&R->w[i].in[q].used, memory_order_relaxed));
-	}
-	prom_family(p, "davy_output_queue_bytes", PROM_GAUGE, "bytes of records waiting in a worker's output queue");
-	for (unsigned i = 0; i < R->n; i++) {
-		snprintf(a, sizeof(a), "%u", i);
-		prom_u64(p, "davy_output_queue_bytes", LB("worker", a),
-			 atomic_load_explicit(&R->w[i].out.used, memory_order_relaxed));
-	}
+	PER_WORKER("davy_output_queue_bytes", PROM_GAUGE, "bytes of records waiting in a worker's output queue",
+		   atomic_load_explicit(&R->w[i].out.used, memory_order_relaxed));
+#undef PER_IFACE
+#undef PER_WORKER
 
 	prom_family(p, "davy_alerts_total", PROM_COUNTER, "alerts written, per signature");
 	for (int s = 0; s < SIG__COUNT; s++) {
