@@ -44,7 +44,9 @@ static const char corr_lua[] =
 "-- the prefix: a standalone Redis, not Redis Cluster.\n"
 "-- ARGV: prefix, window, min_sources, min_sensors, min_pools, maxlen, ttl,\n"
 "--       list cap, t, t_iso, source, sensor, pool, alias, wallet, alert id\n"
-"-- Returns {0, \"\"}: older than the window; {1, \"\"}: applied; {2, record}.\n"
+"-- Returns {0, \"\", 0}: older than the window; {1, \"\", n}: applied; {2,\n"
+"-- record, n}: applied, and the campaign's record. n: members this call\n"
+"-- trimmed from the campaign's visible lists by the list cap.\n"
 "local P = ARGV[1]\n"
 "local window = tonumber(ARGV[2])\n"
 "local min_sources, min_sensors, min_pools = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])\n"
@@ -55,6 +57,8 @@ static const char corr_lua[] =
 "\n"
 "local LISTS = {\"sources\", \"sensors\", \"pools\", \"wallets\"}\n"
 "local SETS = {\"sources\", \"sensors\", \"pools\", \"wallets\", \"srcpool\", \"ids\", \"alerts\"}\n"
+"-- the lists a campaign record shows (srcpool and ids are the script's own)\n"
+"local SHOWN = {sources = true, sensors = true, pools = true, wallets = true, alerts = true}\n"
 "\n"
 "local function gkey(g, s) return P .. \":corr:g:\" .. g .. \":\" .. s end\n"
 "local function idkey(id) return P .. \":corr:id:\" .. id end\n"
@@ -91,7 +95,7 @@ static const char corr_lua[] =
 "  return last, last_iso\n"
 "end\n"
 "local last, last_iso = latest()\n"
-"if t < last - window then return {0, \"\"} end\n"
+"if t < last - window then return {0, \"\", 0} end\n"
 "\n"
 "-- one source reaching several pools: those pools' groups become one. A\n"
 "-- pool counts once by its address when the evidence is a connection (the\n"
@@ -160,9 +164,10 @@ static const char corr_lua[] =
 "      redis.call(\"SET\", idkey(id), surv, \"EX\", ttl)\n"
 "    end\n"
 "    local a = redis.call(\"HMGET\", sm, \"first\", \"first_iso\", \"alerts\", \"reasons\")\n"
-"    local b = redis.call(\"HMGET\", mkey(g), \"first\", \"first_iso\", \"alerts\", \"reasons\")\n"
+"    local b = redis.call(\"HMGET\", mkey(g), \"first\", \"first_iso\", \"alerts\", \"reasons\", \"trimmed\")\n"
 "    if tonumber(b[1]) < tonumber(a[1]) then redis.call(\"HSET\", sm, \"first\", b[1], \"first_iso\", b[2]) end\n"
 "    redis.call(\"HSET\", sm, \"alerts\", tonumber(a[3]) + tonumber(b[3]))\n"
+"    if b[5] then redis.call(\"HINCRBY\", sm, \"trimmed\", b[5]) end\n"
 "    if b[4] ~= \"\" then\n"
 "      redis.call(\"HSET\", sm, \"reasons\", a[4] == \"\" and b[4] or a[4] .. \",\" .. b[4])\n"
 "    end\n"
@@ -198,12 +203,17 @@ static const char corr_lua[] =
 "local grew = size() > before\n"
 "\n"
 "local raised = redis.call(\"HGET\", sm, \"raised\") == \"1\"\n"
+"local trimmed = 0\n"
 "if raised then\n"
-"  for _, s in ipairs(SETS) do redis.call(\"ZREMRANGEBYRANK\", gkey(surv, s), 0, -(cap + 1)) end\n"
+"  for _, s in ipairs(SETS) do\n"
+"    local n = redis.call(\"ZREMRANGEBYRANK\", gkey(surv, s), 0, -(cap + 1))\n"
+"    if SHOWN[s] then trimmed = trimmed + n end\n"
+"  end\n"
+"  if trimmed > 0 then redis.call(\"HINCRBY\", sm, \"trimmed\", trimmed) end\n"
 "end\n"
 "for _, s in ipairs(SETS) do redis.call(\"EXPIRE\", gkey(surv, s), ttl) end\n"
 "redis.call(\"EXPIRE\", sm, ttl)\n"
-"if raised and not grew then return {1, \"\"} end\n"
+"if raised and not grew then return {1, \"\", trimmed} end\n"
 "\n"
 "-- the rules, over what the window holds\n"
 "local bound = fmt(lo)\n"
@@ -221,7 +231,7 @@ static const char corr_lua[] =
 "  if per[src] > most then most = per[src] end\n"
 "end\n"
 "if most >= min_pools then held[#held + 1] = \"pools\" end\n"
-"if not raised and #held == 0 then return {1, \"\"} end\n"
+"if not raised and #held == 0 then return {1, \"\", trimmed} end\n"
 "\n"
 "-- reasons: every rule that has held for this campaign, in a fixed order\n"
 "local had = {}\n"
@@ -237,7 +247,7 @@ static const char corr_lua[] =
 "  redis.call(\"HSET\", sm, \"raised\", \"1\", \"seq\", seq, \"campaign_id\", tostring(seq))\n"
 "end\n"
 "local updates = redis.call(\"HINCRBY\", sm, \"updates\", 1)\n"
-"local m = redis.call(\"HMGET\", sm, \"campaign_id\", \"first_iso\", \"alerts\")\n"
+"local m = redis.call(\"HMGET\", sm, \"campaign_id\", \"first_iso\", \"alerts\", \"trimmed\")\n"
 "\n"
 "local function enc(v) return (string.gsub(cjson.encode(v), \"\\\\/\", \"/\")) end\n"
 "local function arr(v) if #v == 0 then return \"[]\" end return enc(v) end\n"
@@ -254,7 +264,9 @@ static const char corr_lua[] =
 "  (#wallets > 0 and \",\\\"wallets\\\":\" .. arr(wallets) or \"\") ..\n"
 "  \",\\\"first\\\":\" .. enc(m[2]) .. \",\\\"last\\\":\" .. enc(last_iso) ..\n"
 "  \",\\\"alert_ids\\\":\" .. arr(redis.call(\"ZRANGE\", gkey(surv, \"alerts\"), -cap, -1)) ..\n"
-"  \",\\\"alerts\\\":\" .. m[3] .. \",\\\"window\\\":\" .. ARGV[2] .. \",\\\"update\\\":\" .. updates .. \"}\"\n"
+"  \",\\\"alerts\\\":\" .. m[3] ..\n"
+"  ((m[4] and tonumber(m[4]) > 0) and \",\\\"members_trimmed\\\":\" .. m[4] or \"\") ..\n"
+"  \",\\\"window\\\":\" .. ARGV[2] .. \",\\\"update\\\":\" .. updates .. \"}\"\n"
 "if maxlen == \"0\" then\n"
 "  redis.call(\"XADD\", P .. \":campaign\", \"*\", \"json\", rec, \"event_type\", \"campaign\",\n"
 "             \"campaign_id\", m[1])\n"
@@ -262,7 +274,7 @@ static const char corr_lua[] =
 "  redis.call(\"XADD\", P .. \":campaign\", \"MAXLEN\", \"~\", maxlen, \"*\", \"json\", rec,\n"
 "             \"event_type\", \"campaign\", \"campaign_id\", m[1])\n"
 "end\n"
-"return {2, rec}\n";
+"return {2, rec, trimmed}\n";
 
 static const char usage[] =
 "usage: davy correlate --redis URL [options]\n"
@@ -315,6 +327,7 @@ struct corr_stats {
 	uint64_t unparsable;       /* json missing or not JSON */
 	uint64_t script_errors;    /* the script answered an error */
 	uint64_t records;          /* campaign records written */
+	uint64_t trimmed;          /* list members dropped by the list cap */
 };
 
 /* One entry of a batch: where it came from, and what it says. */
@@ -813,7 +826,10 @@ static int apply_batch(struct corr *k, char *err, size_t errlen)
 					k->key[x->stream], x->id, r->str);
 			} else {
 				k->st.observations++;
-				if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+				if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
+				    r->element[2]->type == REDIS_REPLY_INTEGER && r->element[2]->integer > 0)
+					k->st.trimmed += (uint64_t)r->element[2]->integer;
+				if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
 				    r->element[0]->type == REDIS_REPLY_INTEGER &&
 				    r->element[0]->integer == 2 &&
 				    r->element[1]->type == REDIS_REPLY_STRING) {
@@ -1099,8 +1115,9 @@ int davy_correlate(int argc, char **argv)
 	if (!cfg.quiet)
 		fprintf(stderr, "davy correlate: %" PRIu64 " entries read, %" PRIu64 " observations, %"
 			PRIu64 " unparsable, %" PRIu64 " script errors, %" PRIu64
-			" campaign records written\n", k.st.entries, k.st.observations,
-			k.st.unparsable, k.st.script_errors, k.st.records);
+			" campaign records written, %" PRIu64 " list members trimmed (each list keeps its newest "
+			CORR_LIST_CAP ")\n", k.st.entries, k.st.observations,
+			k.st.unparsable, k.st.script_errors, k.st.records, k.st.trimmed);
 	if (k.c)
 		redisFree(k.c);
 	free(k.batch);

@@ -53,6 +53,7 @@ POOL_IP = "198.51.100.77"
 HTTP_IP = "203.0.113.80"
 FIELDS = {"timestamp", "event_type", "campaign_id", "reasons", "sources", "sensors", "pools",
           "wallets", "first", "last", "alert_ids", "alerts", "window", "update"}
+OPTIONAL = {"wallets", "members_trimmed"}
 TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}\+0000$")
 T0 = 1704067200.0  # 2024-01-01T00:00:00Z
 
@@ -172,7 +173,7 @@ def check_record_shape(t, what, rec):
         errs = schema_errors(SCHEMA, rec)
         t.check(not errs, f"{what}: valid against docs/record.schema.json", "; ".join(errs[:5]))
     keys = set(rec)
-    ok = keys == FIELDS or keys == FIELDS - {"wallets"}
+    ok = FIELDS - OPTIONAL <= keys <= FIELDS | OPTIONAL
     t.check(ok, f"{what}: exactly the documented fields", f"{sorted(keys ^ FIELDS)}")
     t.check(rec.get("event_type") == "campaign" and isinstance(rec.get("campaign_id"), str)
             and all(TIME_RE.match(rec.get(k, "")) for k in ("timestamp", "first", "last"))
@@ -352,6 +353,29 @@ def test_rules_built(t, ctx):
         rc, out3, err = run("grow", [dict(fourth, flow_id=99)])
         t.check(rc == 0 and out3 == [], "the same source again: no record (nothing grew)", f"{out3} {err}")
         t.check(r.cmd("XLEN", "grow:campaign") == 2, "grow:campaign holds the two records")
+
+        # the list cap: a raised campaign keeps the newest 1000 members of
+        # each list, counts what it dropped (members_trimmed, the summary)
+        n = 1010
+        big = [alert(T0 + i, "10.%d.%d.%d" % (100 + i // 65536, i // 256 % 256, i % 256), POOL_IP, 3333,
+                     dns=POOL, sport=40000 + i % 20000) for i in range(n)]
+        rc, out, err = run("cap", big, "--campaign-maxlen", "10")
+        last = out[-1] if out else {}
+        newest = sorted(x["src_ip"] for x in big[n - 1000:])
+        t.check(rc == 0 and len(out) == n - 2 and last.get("sources") == newest
+                and len(last.get("alert_ids", [])) == 1000 and last.get("alerts") == n
+                and last.get("members_trimmed") == 2 * (n - 1000)
+                and all("members_trimmed" not in x for x in out[:1000 - 2]),
+                "the list cap: the newest 1000 sources and alert ids kept, the rest counted in "
+                "members_trimmed (absent until something was trimmed)",
+                f"rc={rc} records={len(out)} sources={len(last.get('sources', []))} "
+                f"alert_ids={len(last.get('alert_ids', []))} alerts={last.get('alerts')} "
+                f"members_trimmed={last.get('members_trimmed')} {err[-300:]}")
+        m = re.search(r"(\d+) list members trimmed", err)
+        t.check(m and int(m.group(1)) == 2 * (n - 1000), "the summary counts the members trimmed",
+                err.strip()[-300:])
+        if out:
+            check_record_shape(t, "a trimmed campaign record", last)
 
         # the window: observations older than it do not count
         old = [alert(T0, "10.244.6.1", POOL_IP, 3333, dns=POOL),
@@ -592,7 +616,7 @@ def main():
     for rec in ctx.get("printed", []):
         keys = set(rec)
         errs = schema_errors(SCHEMA, rec) if SCHEMA is not None else []
-        if errs or not (keys == FIELDS or keys == FIELDS - {"wallets"}):
+        if errs or not (FIELDS - OPTIONAL <= keys <= FIELDS | OPTIONAL):
             bad.append((rec, errs))
     t.check(len(ctx.get("printed", [])) >= 10 and not bad,
             f"all {len(ctx.get('printed', []))} campaign records printed: the documented fields, "
