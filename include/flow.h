@@ -77,6 +77,8 @@ struct flow {
 	uint8_t tcp_seen;               /* FLOW_SEEN_* */
 	uint8_t nvlan;
 	uint8_t icmp_type, icmp_code;   /* of the first ICMP packet */
+	uint8_t recheck;                /* the worker's re-check round its indicator
+					 * facts were checked in (ioc_match.h) */
 	struct flow_tunnels *tun;       /* NULL for a flow outside tunnels */
 	struct flow_dns *dns;           /* NULL unless DNS-linked */
 	struct stratum_flow *stratum;   /* candidate flows only (stratum_flow.h) */

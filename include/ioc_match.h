@@ -24,6 +24,10 @@
  *    packet on its own: a URL split across packets is not joined.
  *  - ioc_match_identity(): at the flow's first packet, what enrichment knows
  *    of its endpoints: AS numbers, pod images and namespaces (below).
+ * After a reload of the indicators or of the pod list, an open flow's
+ * facts are checked again (run.c, worker_recheck: ioc_done is cleared at
+ * its next packet, or at its end), except payload URLs and DNS answers,
+ * which were in packets already gone.
  * Port indicators are a weak signal and never alert alone: they are not
  * checked here.
  *
@@ -62,6 +66,7 @@ struct ioc_match_stats {
 	uint64_t by_where[IOC_W__COUNT];
 	uint64_t payload_scans;       /* packets scanned for stratum URLs (and DNS answers) */
 	uint64_t payload_scan_capped; /* flow directions that reached IOC_URL_PKTS */
+	uint64_t rechecks;  /* open flows checked again after a reload (run.c) */
 };
 
 /* Checks what flow f newly offers (see above) and adds the alerts due.

@@ -150,6 +150,10 @@ void pods_free(struct pod_map *m);
 const struct pod *pods_find(const struct pod_map *m, int ipver, const uint8_t *a);
 
 size_t pods_count(const struct pod_map *m);     /* pods mapped */
+/* Which load of a live map this is (pods_live.h: 0 for the first, one more
+ * at each reload; 0 for NULL); workers compare it to re-check open flows. */
+uint32_t pods_generation(const struct pod_map *m);
+void pods_set_generation(struct pod_map *m, uint32_t g);
 size_t pods_addresses(const struct pod_map *m); /* addresses mapped */
 size_t pods_bytes(const struct pod_map *m);     /* memory held */
 const struct pods_stats *pods_map_stats(const struct pod_map *m);

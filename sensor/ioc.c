@@ -223,6 +223,7 @@ struct ioc_set {
 	uint32_t nagents, cap_agents;
 	struct ioc_opts opts;
 	struct ioc_stats stats;
+	uint32_t generation;           /* ioc_set_generation() */
 };
 
 static inline const struct ioc *at(const struct ioc_set *s, uint32_t ref)
@@ -273,6 +274,16 @@ void ioc_set_free(struct ioc_set *s)
 size_t ioc_set_count(const struct ioc_set *s)
 {
 	return s ? s->count : 0;
+}
+
+uint32_t ioc_set_generation(const struct ioc_set *s)
+{
+	return s ? s->generation : 0;
+}
+
+void ioc_set_set_generation(struct ioc_set *s, uint32_t g)
+{
+	s->generation = g;
 }
 
 const struct ioc *ioc_set_at(const struct ioc_set *s, size_t i)

@@ -87,6 +87,8 @@ bool ioc_live_reload(void *arg, const char *why)
 		}
 		return false;
 	}
+	/* only this thread writes cur: the relaxed load sees the latest set */
+	ioc_set_set_generation(s, ioc_set_generation(atomic_load_explicit(&l->cur, memory_order_relaxed)) + 1);
 	struct ioc_set *old = atomic_exchange_explicit(&l->cur, s, memory_order_acq_rel);
 	live_synchronize(); /* every reader passed a quiescent state: none holds old */
 	ioc_set_free(old);

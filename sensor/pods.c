@@ -51,6 +51,7 @@ struct pod_map {
 	struct arena_block *arena; /* newest first */
 	size_t arena_bytes;
 	struct pods_stats st;
+	uint32_t generation; /* pods_generation() */
 };
 
 /* A string (or image list) kept, while the map is built. */
@@ -1237,6 +1238,16 @@ const struct pod *pods_find(const struct pod_map *m, int ipver, const uint8_t *a
 size_t pods_count(const struct pod_map *m)
 {
 	return m ? m->npods : 0;
+}
+
+uint32_t pods_generation(const struct pod_map *m)
+{
+	return m ? m->generation : 0;
+}
+
+void pods_set_generation(struct pod_map *m, uint32_t g)
+{
+	m->generation = g;
 }
 
 size_t pods_addresses(const struct pod_map *m)

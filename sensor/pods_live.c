@@ -52,6 +52,8 @@ bool pods_live_reload(void *arg, const char *why)
 		}
 		return false;
 	}
+	/* only this thread writes cur: the relaxed load sees the latest map */
+	pods_set_generation(m, pods_generation(atomic_load_explicit(&l->cur, memory_order_relaxed)) + 1);
 	struct pod_map *old = atomic_exchange_explicit(&l->cur, m, memory_order_acq_rel);
 	live_synchronize(); /* no worker holds a pod of old */
 	pods_free(old);

@@ -155,6 +155,10 @@ struct worker {
 	struct geo_cache geoc;     /* this worker's lookups */
 	struct pods_live *podl;    /* NULL: no --pods */
 	const struct pod_map *pods; /* podl's, as of the last quiescent state */
+	/* the generations of iocs and pods; when either changes, recheck goes
+	 * one up and open flows are checked again at their next packet */
+	uint32_t ioc_gen, pods_gen;
+	uint8_t recheck;
 	struct pod_lookup_stats podst;
 	pthread_t th;
 	uint64_t records;
@@ -431,10 +435,28 @@ static void worker_identity(struct worker *w, struct flow *f, uint64_t ts_us)
 		worker_alerts(w, f, &due, ts_us);
 }
 
+/* After a reload of the indicators or the pod list (worker_quiescent), an
+ * open flow's facts are checked again, at its next packet or its end: its
+ * addresses and DNS-linked names, host, JA3, Stratum login, host and agent,
+ * and its endpoints' identity (a pod the list did not have at the flow's
+ * first packet, an image or namespace newly listed). One alert per flow per
+ * signature still holds (alert_due_add). What a packet carried only once
+ * (payload URLs, DNS answers) is not seen again. */
+static inline void worker_recheck(struct worker *w, struct flow *f, uint64_t ts_us)
+{
+	if (__builtin_expect(f->recheck == w->recheck, 1))
+		return;
+	f->recheck = w->recheck;
+	f->ioc_done = 0;
+	w->iocst.rechecks++;
+	worker_identity(w, f, ts_us);
+}
+
 static void worker_emit_flow(void *ctx, struct flow *f, enum flow_reason why)
 {
 	struct worker *w = ctx;
 	classify_finish(&w->cls, &f->cls);
+	worker_recheck(w, f, f->last_us);
 	if (f->key.proto == 6) {
 		struct alert_due due = { 0 };
 		stratum_flow_finish(&w->stratum, f, flow_mining(f), &due);
@@ -511,8 +533,11 @@ static void worker_packet(struct worker *w, struct wpkt *wp)
 	if (created) {
 		classify_start(&w->cls, &f->cls);
 		f->next_update_us = every ? f->first_us + every : 0;
+		f->recheck = w->recheck;
 		worker_link_dns(w, f, p.ts_us);
 		worker_identity(w, f, p.ts_us);
+	} else {
+		worker_recheck(w, f, p.ts_us);
 	}
 	if (f->cls.nf)
 		classify_packet(&w->cls, &f->cls, wp->bytes, p.l3_len, p.ts_us);
@@ -556,6 +581,12 @@ static void worker_quiescent(struct worker *w)
 	w->iocs = w->live_iocs ? ioc_live_get(w->live_iocs) : NULL;
 	w->geo = geo_live_get(w->geol);
 	w->pods = pods_live_get(w->podl);
+	uint32_t ig = ioc_set_generation(w->iocs), pg = pods_generation(w->pods);
+	if (ig != w->ioc_gen || pg != w->pods_gen) {
+		w->ioc_gen = ig;
+		w->pods_gen = pg;
+		w->recheck++;
+	}
 }
 
 /* One message from source q; returns false at that source's EOF. */
@@ -1282,6 +1313,7 @@ static size_t stats_record(struct jbuf *j, const struct stats_view *v)
 	jb_u64(j, "checks", t->im.checks);
 	jb_u64(j, "payload_scans", t->im.payload_scans);
 	jb_u64(j, "payload_scan_capped", t->im.payload_scan_capped);
+	jb_u64(j, "flows_rechecked", t->im.rechecks);
 	jb_u64(j, "matches", t->im.matches);
 	jb_obj_open(j, "matched");
 	for (int wh = 1; wh < IOC_W__COUNT; wh++)

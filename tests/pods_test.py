@@ -293,7 +293,12 @@ def test_reload(tmp):
     d = LiveDavy(T, DAVY, ["--workers", "1", "--iocs", feed, "--pods", path,
                            "--pods-check-interval", "1"])
     d.wait_msg("reload: start-up message", f"1 pods (1 addresses) from '{path}'", 0)
+    # a pod whose first flow comes before the pod list has it (the list
+    # lags behind the cluster): handled before pod_of's flow, with one worker
+    late = d.send("10.244.9.2", "10.0.0.9")
     T.check(pod_of(d, "reload: start") == "first", "reload: the address is pod 'first'")
+    T.check(not d.alert_for(late), "reload: an address the list does not have yet: no alert",
+            json.dumps(d.alert_for(late))[:300])
     time.sleep(1.1)
     n = len(d.errlines)
     write_pods(path, [pod("watched", "second", ["10.244.9.1"]), pod("watched", "x", ["10.244.9.2"])])
@@ -301,6 +306,13 @@ def test_reload(tmp):
                "pod list reloaded (pod list changed): 2 pods", n)
     T.check(pod_of(d, "reload: after the change") == "second",
             "reload: after the reread the address is pod 'second'")
+    d.send("10.244.9.2", "10.0.0.9", sport=late)
+    if d.wait("reload: a flow open across the reread is checked again: its pod's namespace alerts",
+              lambda: d.alert_for(late)):
+        a = d.alert_for(late)[0]
+        T.check(a.get("k8s", {}).get("src", {}).get("pod") == "x"
+                and a.get("ioc", {}).get("indicator") == "watched",
+                "reload: the late alert names pod 'x' and the namespace indicator", json.dumps(a)[:400])
     time.sleep(1.1)
     n = len(d.errlines)
     with open(path + ".tmp", "w") as f:

@@ -64,8 +64,8 @@ class Davy(LiveDavy):
         super().__init__(T, davy, ["--workers", "1", "--iocs", feed] + extra,
                          timeout=STEP_TIMEOUT)
 
-    def send(self, dst):
-        return super().send("10.1.2.3", dst)
+    def send(self, dst, sport=None):
+        return super().send("10.1.2.3", dst, sport=sport)
 
     def wait_alert(self, what, sport, indicator):
         ok = self.wait(what, lambda: self.alert_for(sport))
@@ -144,6 +144,12 @@ def sighup_only(davy, tmp):
     s1 = d.send("192.0.2.40")
     d.wait_alert("--iocs-check-interval 0: a changed file is not reloaded by itself", s1,
                  "192.0.2.40")
+    # a flow to the address the next set lists, open across the reload
+    s0 = d.send("192.0.2.50")
+    s1b = d.send("192.0.2.40")  # after s0: once its alert is out, s0 was handled
+    d.wait("an open flow's packet before the reload", lambda: d.alert_for(s1b))
+    T.check(not d.alert_for(s0), "an address not yet listed does not alert",
+            json.dumps(d.alert_for(s0))[:300])
     n = len(d.errlines)
     d.p.send_signal(signal.SIGHUP)
     d.wait_msg("SIGHUP reloads", "indicators reloaded (SIGHUP): 1 indicators", n)
@@ -151,9 +157,21 @@ def sighup_only(davy, tmp):
     s3 = d.send("192.0.2.50")
     d.wait_alert("after SIGHUP the new indicator alerts", s3, "192.0.2.50")
     T.check(not d.alert_for(s2), "after SIGHUP the old indicator does not")
+    d.send("192.0.2.50", sport=s0)  # the open flow's next packet
+    d.wait_alert("a flow open across the reload is checked again at its next packet", s0,
+                 "192.0.2.50")
+    d.send("192.0.2.50", sport=s0)
+    d.send("192.0.2.40", sport=s1)  # alerted before; the new set no longer lists it
     rc = d.finish()
     T.check(rc == 0, "SIGHUP run exits 0 (SIGHUP does not end davy)", f"exit {rc}")
-    T.check(stats_of(d.records).get("iocs", {}).get("reloads") == 1, "stats.iocs.reloads is 1")
+    T.check(len(d.alert_for(s0)) == 1 and len(d.alert_for(s1)) == 1,
+            "one alert per flow: more packets after the re-check add none",
+            f"{len(d.alert_for(s0))} and {len(d.alert_for(s1))} alerts")
+    io = stats_of(d.records).get("iocs", {})
+    T.check(io.get("reloads") == 1, "stats.iocs.reloads is 1", json.dumps(io))
+    # open at the reload: s0, s1, s1b (s2, s3 were created after it)
+    T.check(io.get("flows_rechecked") == 3, "stats.iocs.flows_rechecked counts the 3 flows open "
+            "at the reload, each once", json.dumps(io))
     tsan_clean("SIGHUP run", d.errlines)
 
 

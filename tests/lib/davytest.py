@@ -192,14 +192,16 @@ class LiveDavy:
         self.t = 1_700_000_000.0
         self.sport = 40000
 
-    def send(self, src, dst, dport=9999):
-        """One UDP packet src -> dst from a new source port (a new flow);
-        returns the port."""
-        self.sport += 1
+    def send(self, src, dst, dport=9999, sport=None):
+        """One UDP packet src -> dst from a new source port (a new flow), or
+        from sport (a packet of that flow); returns the port."""
+        if sport is None:
+            self.sport += 1
+            sport = self.sport
         self.t += 0.001
-        self.p.stdin.write(pcap_record(self.t, udp4(src, dst, self.sport, dport)))
+        self.p.stdin.write(pcap_record(self.t, udp4(src, dst, sport, dport)))
         self.p.stdin.flush()
-        return self.sport
+        return sport
 
     def _pump(self, timeout):
         """Reads what is there within timeout; returns whether any byte came."""
