@@ -94,6 +94,7 @@
 #ifndef DAVY_DNS_H
 #define DAVY_DNS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -202,6 +203,13 @@ int dns_parse(const uint8_t *msg, size_t len, struct dns_msg_info *info, dns_rr_
  * DNS_TCP_FRAME_MAX). A zero-length message is returned as 0 (dns_parse()
  * says DNS_ERR_TRUNCATED of it). */
 int dns_tcp_frame(const uint8_t *buf, size_t len, size_t *need);
+
+/* The DNS-over-TCP messages of one segment's payload, without reassembly:
+ * calls fn(ctx, msg, n) for each whole frame from the segment's first byte
+ * on. Returns false when the segment ends inside a frame (a message split
+ * across segments: the rest is not looked at), else true. */
+bool dns_tcp_messages(const uint8_t *buf, size_t len,
+		      void (*fn)(void *ctx, const uint8_t *msg, size_t n), void *ctx);
 
 /* "ok", "truncated", "bad label", ...; "unknown" for other values. */
 const char *dns_result_name(int r);

@@ -16,7 +16,11 @@
  *  - ioc_match_dns_answer(): the names in a DNS response's answers (each
  *    CNAME target, and each A/AAAA/CNAME owner other than the query), so
  *    that a lookup whose CNAME chain leads to a pool alerts on the DNS
- *    flow itself (dns.answer), as the query name would;
+ *    flow itself (dns.answer), as the query name would; run.c calls it
+ *    for responses from port 53: a UDP payload, or each whole frame of a
+ *    TCP segment (dns_tcp_messages: a response split across segments is
+ *    not joined, as for DNS linkage), in the first IOC_URL_PKTS payload
+ *    packets of each direction;
  *  - ioc_match_payload(): the host of every stratum URL (stratum_url.h:
  *    "stratum+tcp://", "+ssl", "+tls", "stratum2+") in the payload of the
  *    first IOC_URL_PKTS packets with payload of each direction of a TCP or

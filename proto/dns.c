@@ -286,6 +286,20 @@ int dns_tcp_frame(const uint8_t *buf, size_t len, size_t *need)
 	return n;
 }
 
+bool dns_tcp_messages(const uint8_t *buf, size_t len,
+		      void (*fn)(void *ctx, const uint8_t *msg, size_t n), void *ctx)
+{
+	size_t off = 0;
+	while (off < len) {
+		int n = dns_tcp_frame(buf + off, len - off, NULL);
+		if (n < 0)
+			return false;
+		fn(ctx, buf + off + 2, (size_t)n);
+		off += 2 + (size_t)n;
+	}
+	return true;
+}
+
 const char *dns_result_name(int r)
 {
 	switch (r) {

@@ -91,6 +91,18 @@ static void message(const uint8_t *msg, size_t len, struct dnslink_stats *st, dn
 	}
 }
 
+struct tcp_ctx {
+	struct dnslink_stats *st;
+	dnslink_fn fn;
+	void *ctx;
+};
+
+static void tcp_message(void *arg, const uint8_t *msg, size_t n)
+{
+	struct tcp_ctx *t = arg;
+	message(msg, n, t->st, t->fn, t->ctx);
+}
+
 void dnslink_packet(const struct pkt *p, struct dnslink_stats *st, dnslink_fn fn, void *ctx)
 {
 	if (p->sport != 53 || !p->payload_len || (p->l4proto != 17 && p->l4proto != 6))
@@ -102,14 +114,7 @@ void dnslink_packet(const struct pkt *p, struct dnslink_stats *st, dnslink_fn fn
 		return;
 	}
 	/* DNS over TCP: whole frames in this segment only */
-	size_t off = 0;
-	while (off < len) {
-		int n = dns_tcp_frame(b + off, len - off, NULL);
-		if (n < 0) {
-			st->tcp_split++;
-			return;
-		}
-		message(b + off + 2, (size_t)n, st, fn, ctx);
-		off += 2 + (size_t)n;
-	}
+	struct tcp_ctx t = { st, fn, ctx };
+	if (!dns_tcp_messages(b, len, tcp_message, &t))
+		st->tcp_split++;
 }

@@ -42,6 +42,7 @@
 #include "capture.h"
 #include "counters.h"
 #include "davy.h"
+#include "dns.h"
 #include "dnslink.h"
 #include "geo.h"
 #include "hash.h"
@@ -476,6 +477,21 @@ static void worker_emit_flow(void *ctx, struct flow *f, enum flow_reason why)
 	stratum_flow_end(&w->stratum, f);
 }
 
+/* One DNS response of a flow (a UDP payload, or one frame of a TCP
+ * segment) against the indicators: ioc_match_dns_answer. */
+struct answers_ctx {
+	struct worker *w;
+	struct flow *f;
+	int dir;
+	struct alert_due *due;
+};
+
+static void worker_dns_answer(void *arg, const uint8_t *msg, size_t n)
+{
+	struct answers_ctx *a = arg;
+	ioc_match_dns_answer(a->w->iocs, a->f, msg, n, a->dir, a->due, &a->w->iocst);
+}
+
 /* A periodic record of a flow still open (--flow-update-interval). */
 static void worker_update_flow(struct worker *w, struct flow *f)
 {
@@ -561,8 +577,13 @@ static void worker_packet(struct worker *w, struct wpkt *wp)
 		const uint8_t *pl = wp->bytes + p.payload_off;
 		int dir = side == f->src_side ? 0 : 1;
 		ioc_match_payload(w->iocs, f, pl, p.payload_len, dir, &due, &w->iocst);
-		if (k.proto == 17 && p.sport == 53)
-			ioc_match_dns_answer(w->iocs, f, pl, p.payload_len, dir, &due, &w->iocst);
+		if (p.sport == 53) {
+			struct answers_ctx a = { w, f, dir, &due };
+			if (k.proto == 17)
+				worker_dns_answer(&a, pl, p.payload_len);
+			else /* whole frames in this segment, as DNS linkage reads them */
+				dns_tcp_messages(pl, p.payload_len, worker_dns_answer, &a);
+		}
 		if (due.sigs)
 			worker_alerts(w, f, &due, p.ts_us);
 	}

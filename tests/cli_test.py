@@ -281,6 +281,41 @@ def dns_answer(davy, t, d):
             "a CNAME chain to a pool alerts on the lookup (dns.answer); the look-alike chain does not",
             str(al))
 
+    # the same over TCP: a response in one segment is read (dns.answer); one
+    # split across two segments is not (no reassembly for DNS, as linkage)
+    from scapy.all import TCP, raw  # noqa: E402
+    pkts = []
+    for i, split in enumerate([False, True]):
+        q = "cdn%d.innocent.example" % i
+        cname = "gulf.moneroocean.stream"
+        ans = DNSRR(rrname=q, type="CNAME", rdata=cname, ttl=300) / \
+            DNSRR(rrname=cname, type="A", rdata="203.0.113.7%d" % i, ttl=300)
+        qmsg = raw(DNS(id=9 + i, rd=1, qd=DNSQR(qname=q)))
+        rmsg = raw(DNS(id=9 + i, qr=1, rd=1, ra=1, qd=DNSQR(qname=q), an=ans))
+        qb = len(qmsg).to_bytes(2, "big") + qmsg
+        rb = len(rmsg).to_bytes(2, "big") + rmsg
+        c, s_, sp = "10.244.9.8", "10.96.0.10", 42000 + i
+        t0 = 1_700_000_100 + i
+        seq = [(c, s_, sp, 53, "S", 100, 0, b""), (s_, c, 53, sp, "SA", 500, 101, b""),
+               (c, s_, sp, 53, "A", 101, 501, b""), (c, s_, sp, 53, "PA", 101, 501, qb)]
+        if split:
+            seq += [(s_, c, 53, sp, "PA", 501, 101 + len(qb), rb[:20]),
+                    (s_, c, 53, sp, "PA", 521, 101 + len(qb), rb[20:])]
+        else:
+            seq += [(s_, c, 53, sp, "PA", 501, 101 + len(qb), rb)]
+        for k, (src, dst, a, b, fl, sq, ak, pl) in enumerate(seq):
+            pk = IP(src=src, dst=dst) / TCP(sport=a, dport=b, flags=fl, seq=sq, ack=ak) / pl
+            pk.time = t0 + k * 0.001
+            pkts.append(pk)
+    cap = os.path.join(d, "cname_tcp.pcap")
+    wrpcap(cap, pkts)
+    rc, recs, err = run_davy(davy, ["-r", cap])
+    al = [(r["src_port"], r["alert"]["signature_id"], r.get("ioc", {}).get("indicator"),
+           r.get("ioc", {}).get("matched"), r["direction"]) for r in recs if r.get("event_type") == "alert"]
+    t.check(rc == 0 and al == [(42000, 4960101, "moneroocean.stream", "dns.answer", "to_client")],
+            "DNS over TCP: a response in one segment alerts on the lookup (dns.answer); one split "
+            "across segments is not read", str(al))
+
 
 def rate_limit(davy, t, d):
     """--alert-rate-limit: per source, per window of packet time, the same

@@ -187,6 +187,23 @@ static void frame_check(const uint8_t *buf, size_t have, int n, size_t need)
 	}
 }
 
+/* dns_tcp_messages' callback: each message where the one pass found it */
+struct seg {
+	const uint8_t *base;
+	size_t got, at;
+	const struct frames *whole;
+};
+
+static void seg_message(void *arg, const uint8_t *msg, size_t n)
+{
+	struct seg *s = arg;
+	CHECK(msg == s->base + s->at + 2);
+	if (s->got < 64)
+		CHECK((int)n == s->whole->len[s->got]);
+	s->at += 2 + n;
+	s->got++;
+}
+
 static void tcp_stream(const uint8_t *data, size_t size, struct dns_msg_info *info,
 		       struct ctx *c)
 {
@@ -204,6 +221,13 @@ static void tcp_stream(const uint8_t *data, size_t size, struct dns_msg_info *in
 		whole.n++;
 		at += need;
 	}
+
+	/* one segment's messages without reassembly: the same frames, in the
+	 * same places; false exactly when bytes of a frame are left over */
+	struct seg s = { data, 0, 0, &whole };
+	bool all = dns_tcp_messages(data, size, seg_message, &s);
+	CHECK(s.got == whole.n);
+	CHECK(all == (at == size));
 
 	/* the same stream arriving in chunks, reassembled in a buffer */
 	size_t chunk = 1 + (size ? data[0] % 7 : 0);
