@@ -68,4 +68,14 @@ void mq_release(struct mq *q, struct mq_msg *m);
  * consecutive waits; reset it to 0 after progress. */
 void mq_backoff(unsigned *round);
 
+/* The same for a consumer waiting for input that may not come for a long
+ * time (a quiet link): after MQ_IDLE_ROUNDS rounds of mq_backoff it sleeps
+ * MQ_IDLE_SLEEP_US each round, so an idle sensor wakes each thread about
+ * a thousand times a second instead of twenty thousand. The producer's
+ * side cannot lose by it: a queue holds far more than a millisecond of
+ * traffic (--ring-size, at least 1 MiB per interface). */
+#define MQ_IDLE_ROUNDS 64
+#define MQ_IDLE_SLEEP_US 1000
+void mq_idle(unsigned *round);
+
 #endif

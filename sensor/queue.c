@@ -109,6 +109,16 @@ void mq_release(struct mq *q, struct mq_msg *m)
 	q->cur = NULL;
 }
 
+void mq_idle(unsigned *round)
+{
+	if (*round < MQ_IDLE_ROUNDS) {
+		mq_backoff(round);
+		return;
+	}
+	struct timespec ts = { 0, MQ_IDLE_SLEEP_US * 1000L };
+	nanosleep(&ts, NULL);
+}
+
 void mq_backoff(unsigned *round)
 {
 	unsigned r = (*round)++;

@@ -664,7 +664,7 @@ static void *worker_main(void *arg)
 		if (!any) {
 			worker_quiescent(w);
 			since_qs = 0;
-			mq_backoff(&round);
+			mq_idle(&round);
 			continue;
 		}
 		round = 0;
@@ -782,13 +782,7 @@ static void *output_main(void *arg)
 			dirty = false;
 			clock_gettime(CLOCK_MONOTONIC, &last_flush);
 		}
-		if (round < 60)
-			mq_backoff(&round);
-		else {
-			/* idle for a while (a quiet link): sleep a little longer */
-			struct timespec ts = { 0, 2 * 1000 * 1000 };
-			nanosleep(&ts, NULL);
-		}
+		mq_idle(&round);
 	}
 	output_publish(o);
 	free(fin);
