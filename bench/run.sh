@@ -1076,7 +1076,8 @@ fmt_int() { awk -v x="$1" "$AWKLIB"'BEGIN { printf "%s", commas(x) }'; }
 				printf "| 2 | %s | %.2f | %.2f |\n\n", commas(pk / w2), w1 / w2, c2
 				printf "With 2 workers davy runs 4 threads (reader, 2 workers, output) on %d CPUs.\n", np
 				printf "Threads waiting on a queue poll it: 32 pauses, 16 sched_yield(), then 50 µs sleeps\n"
-				printf "(sensor/queue.c, mq_backoff); the context switches below show what that costs.\n"
+				printf "(sensor/queue.c, mq_backoff); a worker or the output thread waiting for input sleeps\n"
+				printf "1 ms a round after 64 rounds (mq_idle). The context switches below show what that costs.\n"
 			} else print "Not measured."
 		}' "$WORK/sum.synth"
 		echo

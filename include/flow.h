@@ -78,7 +78,9 @@ struct flow {
 	uint8_t nvlan;
 	uint8_t icmp_type, icmp_code;   /* of the first ICMP packet */
 	uint8_t recheck;                /* the worker's re-check round its indicator
-					 * facts were checked in (ioc_match.h) */
+					 * facts were checked in (ioc_match.h); it wraps:
+					 * a flow silent through exactly 256 reloads
+					 * is not checked again */
 	struct flow_tunnels *tun;       /* NULL for a flow outside tunnels */
 	struct flow_dns *dns;           /* NULL unless DNS-linked */
 	struct stratum_flow *stratum;   /* candidate flows only (stratum_flow.h) */

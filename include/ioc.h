@@ -343,13 +343,13 @@ bool ioc_set_has(const struct ioc_set *set, enum ioc_type type);
 
 /* Indicators stored, and the i-th of them (load order; NULL past the end). */
 size_t ioc_set_count(const struct ioc_set *set);
+const struct ioc *ioc_set_at(const struct ioc_set *set, size_t i);
 
 /* Which load of a live set this is (ioc_live.h: 0 for the first, one more
  * at each reload; 0 for NULL). Workers compare it to re-check open flows
  * against a new set. Set before the set is published. */
 uint32_t ioc_set_generation(const struct ioc_set *set);
 void ioc_set_set_generation(struct ioc_set *set, uint32_t g);
-const struct ioc *ioc_set_at(const struct ioc_set *set, size_t i);
 /* The set's totals over all its loads. */
 const struct ioc_stats *ioc_set_stats(const struct ioc_set *set);
 /* Bytes of memory the set holds (arenas, tables, indicators). */

@@ -826,11 +826,11 @@ static int apply_batch(struct corr *k, char *err, size_t errlen)
 					k->key[x->stream], x->id, r->str);
 			} else {
 				k->st.observations++;
-				if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
-				    r->element[2]->type == REDIS_REPLY_INTEGER && r->element[2]->integer > 0)
+				bool three = r->type == REDIS_REPLY_ARRAY && r->elements == 3;
+				if (three && r->element[2]->type == REDIS_REPLY_INTEGER &&
+				    r->element[2]->integer > 0)
 					k->st.trimmed += (uint64_t)r->element[2]->integer;
-				if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
-				    r->element[0]->type == REDIS_REPLY_INTEGER &&
+				if (three && r->element[0]->type == REDIS_REPLY_INTEGER &&
 				    r->element[0]->integer == 2 &&
 				    r->element[1]->type == REDIS_REPLY_STRING) {
 					fwrite(r->element[1]->str, 1, r->element[1]->len, stdout);
