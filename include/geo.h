@@ -45,6 +45,8 @@
 struct geo_dbs {
 	bool has_city, has_asn;
 	MMDB_s city, asn;
+	uint32_t generation; /* 0 for the first, one more at each reload (geo_live):
+			      * workers re-check open flows when it changes */
 };
 
 /* What is known of one address; `found` false: nothing (or skipped). */

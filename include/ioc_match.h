@@ -28,8 +28,8 @@
  *    packet on its own: a URL split across packets is not joined.
  *  - ioc_match_identity(): at the flow's first packet, what enrichment knows
  *    of its endpoints: AS numbers, pod images and namespaces (below).
- * After a reload of the indicators or of the pod list, an open flow's
- * facts are checked again (run.c, worker_recheck: ioc_done is cleared at
+ * After a reload of the indicators, the pod list or the MaxMind
+ * databases, an open flow's facts are checked again (run.c, worker_recheck: ioc_done is cleared at
  * its next packet, or at its end), except payload URLs and DNS answers,
  * which were in packets already gone.
  * Port indicators are a weak signal and never alert alone: they are not

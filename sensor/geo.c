@@ -275,6 +275,9 @@ bool geo_live_reload(void *arg, const char *why)
 		}
 		return false;
 	}
+	/* only this thread writes cur: the relaxed load sees the latest */
+	const struct geo_dbs *prev = atomic_load_explicit(&l->cur, memory_order_relaxed);
+	g->generation = prev ? prev->generation + 1 : 0;
 	struct geo_dbs *old = atomic_exchange_explicit(&l->cur, g, memory_order_acq_rel);
 	live_synchronize(); /* no worker still looks up in old */
 	geo_close(old);

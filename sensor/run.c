@@ -156,9 +156,9 @@ struct worker {
 	struct geo_cache geoc;     /* this worker's lookups */
 	struct pods_live *podl;    /* NULL: no --pods */
 	const struct pod_map *pods; /* podl's, as of the last quiescent state */
-	/* the generations of iocs and pods; when either changes, recheck goes
+	/* the generations of iocs, pods and geo; when one changes, recheck goes
 	 * one up and open flows are checked again at their next packet */
-	uint32_t ioc_gen, pods_gen;
+	uint32_t ioc_gen, pods_gen, geo_gen;
 	uint8_t recheck;
 	struct pod_lookup_stats podst;
 	pthread_t th;
@@ -436,11 +436,12 @@ static void worker_identity(struct worker *w, struct flow *f, uint64_t ts_us)
 		worker_alerts(w, f, &due, ts_us);
 }
 
-/* After a reload of the indicators or the pod list (worker_quiescent), an
- * open flow's facts are checked again, at its next packet or its end: its
- * addresses and DNS-linked names, host, JA3, Stratum login, host and agent,
- * and its endpoints' identity (a pod the list did not have at the flow's
- * first packet, an image or namespace newly listed). One alert per flow per
+/* After a reload of the indicators, the pod list or the MaxMind databases
+ * (worker_quiescent), an open flow's facts are checked again, at its next
+ * packet or its end: its addresses and DNS-linked names, host, JA3, Stratum
+ * login, host and agent, and its endpoints' identity (a pod the list did not
+ * have at the flow's first packet, an image or namespace newly listed, an
+ * AS number, the --alert-countries policy). One alert per flow per
  * signature still holds (alert_due_add). What a packet carried only once
  * (payload URLs, DNS answers) is not seen again. */
 static inline void worker_recheck(struct worker *w, struct flow *f, uint64_t ts_us)
@@ -602,10 +603,12 @@ static void worker_quiescent(struct worker *w)
 	w->iocs = w->live_iocs ? ioc_live_get(w->live_iocs) : NULL;
 	w->geo = geo_live_get(w->geol);
 	w->pods = pods_live_get(w->podl);
-	uint32_t ig = ioc_set_generation(w->iocs), pg = pods_generation(w->pods);
-	if (ig != w->ioc_gen || pg != w->pods_gen) {
+	uint32_t ig = ioc_set_generation(w->iocs), pg = pods_generation(w->pods),
+		 gg = w->geo ? w->geo->generation : 0;
+	if (ig != w->ioc_gen || pg != w->pods_gen || gg != w->geo_gen) {
 		w->ioc_gen = ig;
 		w->pods_gen = pg;
+		w->geo_gen = gg;
 		w->recheck++;
 	}
 }

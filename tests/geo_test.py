@@ -528,6 +528,34 @@ def test_reload(tmp):
     T.check(country(d, "reload check: after") == "CA", "reload check: then the new one answers")
     d.finish()
 
+    # a flow open across the reload is checked again at its next packet
+    de = [{"net": "8.8.8.0/24", "country": "DE"}, {"net": "9.9.9.0/24", "country": "US"}]
+    db_de = os.path.join(tmp, "de.mmdb")
+    if not mkmmdb("city", de, db_de):
+        return
+    put(db_de)
+    d = LiveDavy(T, DAVY, ["--workers", "1", "--no-iocs", "--geoip", live, "--alert-countries",
+                           "US,CA", "--geo-check-interval", "0"])
+    open_port = d.send("10.1.1.1", "8.8.8.8")
+    marker = d.send("10.1.1.1", "9.9.9.9")  # handled after open_port (one worker)
+    d.wait("recheck: a flow to a listed country alerts", lambda: d.alert_for(marker))
+    T.check(not d.alert_for(open_port), "recheck: DE is not listed: no alert at first",
+            json.dumps(d.alert_for(open_port))[:300])
+    put(db_ca)
+    n = len(d.errlines)
+    d.p.send_signal(signal.SIGHUP)
+    d.wait_msg("recheck: SIGHUP reopens the databases", "MaxMind databases reopened (SIGHUP)", n)
+    d.send("10.1.1.1", "8.8.8.8", sport=open_port)
+    if d.wait("recheck: the open flow's next packet, with the new database, alerts",
+              lambda: d.alert_for(open_port)):
+        T.check(d.alert_for(open_port)[0].get("policy", {}).get("country") == "CA",
+                "recheck: the alert names CA", json.dumps(d.alert_for(open_port)[0])[:300])
+    rc = d.finish()
+    T.check(rc == 0 and len(d.alert_for(open_port)) == 1
+            and (stats_of(d.records).get("iocs") or {}).get("flows_rechecked", 0) >= 2,
+            "recheck: exit 0; one alert; stats.iocs.flows_rechecked counts the open flows",
+            f"rc={rc} {json.dumps(stats_of(d.records).get('iocs'))[:300]}")
+
 
 def main():
     global DAVY
