@@ -884,6 +884,19 @@ static void source_tick(struct source *s, uint64_t t)
 	source_publish(s);
 }
 
+/* One packet from libpcap into the source's struct pkt (a snapped packet
+ * keeps its wire length), and the source's clock forward to its time. */
+static inline void source_take(struct source *s, const struct pcap_pkthdr *hdr, const u_char *data)
+{
+	struct pkt *p = &s->p;
+	p->data = data;
+	p->caplen = hdr->caplen;
+	p->wirelen = hdr->len < hdr->caplen ? hdr->caplen : hdr->len;
+	p->ts_us = (uint64_t)hdr->ts.tv_sec * 1000000ULL + (uint64_t)hdr->ts.tv_usec;
+	if (p->ts_us > s->clock_us)
+		s->clock_us = p->ts_us;
+}
+
 static void source_end(struct source *s)
 {
 	for (unsigned i = 0; i < s->n; i++)
@@ -928,12 +941,7 @@ static void read_file(struct source *s, struct run *R, pcap_t *pc, const char *p
 	int rc;
 	while ((rc = pcap_next_ex(pc, &hdr, &data)) == 1) {
 		n++;
-		p->data = data;
-		p->caplen = hdr->caplen;
-		p->wirelen = hdr->len < hdr->caplen ? hdr->caplen : hdr->len;
-		p->ts_us = (uint64_t)hdr->ts.tv_sec * 1000000ULL + (uint64_t)hdr->ts.tv_usec;
-		if (p->ts_us > s->clock_us)
-			s->clock_us = p->ts_us;
+		source_take(s, hdr, data);
 		if (s->clock_us >= s->next_tick)
 			source_tick(s, s->clock_us);
 		ingest_packet(&s->in, p, first, dispatch_emit, s);
@@ -1006,14 +1014,8 @@ static int replay(struct source *s, struct run *R)
 static void live_packet(u_char *arg, const struct pcap_pkthdr *hdr, const u_char *data)
 {
 	struct source *s = (struct source *)arg;
-	struct pkt *p = &s->p;
-	p->data = data;
-	p->caplen = hdr->caplen;
-	p->wirelen = hdr->len < hdr->caplen ? hdr->caplen : hdr->len;
-	p->ts_us = (uint64_t)hdr->ts.tv_sec * 1000000ULL + (uint64_t)hdr->ts.tv_usec;
-	if (p->ts_us > s->clock_us)
-		s->clock_us = p->ts_us;
-	ingest_packet(&s->in, p, s->first, dispatch_emit, s);
+	source_take(s, hdr, data);
+	ingest_packet(&s->in, &s->p, s->first, dispatch_emit, s);
 }
 
 static void live_pcap_stats(struct source *s)

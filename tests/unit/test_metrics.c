@@ -636,6 +636,14 @@ struct tctx {
 	atomic_uint renders;
 };
 
+/* A normal, healthy context that has rendered nothing yet. */
+static void tctx_init(struct tctx *t)
+{
+	atomic_init(&t->mode, R_NORMAL);
+	atomic_init(&t->healthy, true);
+	atomic_init(&t->renders, 0);
+}
+
 static const char WHY_DOWN[] = "redis: nothing delivered for 61 s";
 
 static int render(void *vctx, struct prom *p)
@@ -789,9 +797,7 @@ static void test_server_metrics(void **state)
 {
 	(void)state;
 	struct tctx t;
-	atomic_init(&t.mode, R_NORMAL);
-	atomic_init(&t.healthy, true);
-	atomic_init(&t.renders, 0);
+	tctx_init(&t);
 	struct metrics_server *s = start_local(&t, 0);
 	int port = metrics_port(s);
 	struct resp *r = malloc(sizeof(*r));
@@ -862,9 +868,7 @@ static void test_server_health(void **state)
 {
 	(void)state;
 	struct tctx t;
-	atomic_init(&t.mode, R_NORMAL);
-	atomic_init(&t.healthy, true);
-	atomic_init(&t.renders, 0);
+	tctx_init(&t);
 	struct metrics_server *s = start_local(&t, 0);
 	int port = metrics_port(s);
 	struct resp *r = malloc(sizeof(*r));
@@ -917,9 +921,7 @@ static void test_server_errors(void **state)
 {
 	(void)state;
 	struct tctx t;
-	atomic_init(&t.mode, R_NORMAL);
-	atomic_init(&t.healthy, true);
-	atomic_init(&t.renders, 0);
+	tctx_init(&t);
 	struct metrics_server *s = start_local(&t, 0);
 	int port = metrics_port(s);
 	struct resp *r = malloc(sizeof(*r));
@@ -979,9 +981,7 @@ static void test_server_overflow(void **state)
 {
 	(void)state;
 	struct tctx t;
-	atomic_init(&t.mode, R_NORMAL);
-	atomic_init(&t.healthy, true);
-	atomic_init(&t.renders, 0);
+	tctx_init(&t);
 	struct metrics_server *s = start_local(&t, 100); /* the example is longer */
 	struct resp *r = malloc(sizeof(*r));
 	http(metrics_port(s), "GET /metrics HTTP/1.0\r\n\r\n", r);
@@ -1036,9 +1036,7 @@ static void test_server_concurrent(void **state)
 {
 	(void)state;
 	struct tctx t;
-	atomic_init(&t.mode, R_NORMAL);
-	atomic_init(&t.healthy, true);
-	atomic_init(&t.renders, 0);
+	tctx_init(&t);
 	struct metrics_server *s = start_local(&t, 0);
 	enum { N = 4 };
 	pthread_t th[N];
@@ -1066,9 +1064,7 @@ static void test_server_conn_limits(void **state)
 {
 	(void)state;
 	struct tctx t;
-	atomic_init(&t.mode, R_NORMAL);
-	atomic_init(&t.healthy, true);
-	atomic_init(&t.renders, 0);
+	tctx_init(&t);
 	struct metrics_server *s = start_local(&t, 0);
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)metrics_port(s)),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -1141,9 +1137,7 @@ static void test_server_port_in_use(void **state)
 	snprintf(in, sizeof(in), "127.0.0.1:%u", ntohs(a.sin_port));
 	assert_int_equal(metrics_parse_addr(in, &ss, &sl, err, sizeof(err)), 0);
 	struct tctx t;
-	atomic_init(&t.mode, R_NORMAL);
-	atomic_init(&t.healthy, true);
-	atomic_init(&t.renders, 0);
+	tctx_init(&t);
 	struct metrics_server *s =
 		metrics_start((struct sockaddr *)&ss, sl, 0, render, health, &t, err, sizeof(err));
 	assert_null(s);
@@ -1188,9 +1182,7 @@ static void test_server_ipv6(void **state)
 	if (!have_ipv6_loopback())
 		skip();
 	struct tctx t;
-	atomic_init(&t.mode, R_NORMAL);
-	atomic_init(&t.healthy, true);
-	atomic_init(&t.renders, 0);
+	tctx_init(&t);
 	struct resp *r = malloc(sizeof(*r));
 	struct sockaddr_storage ss;
 	socklen_t len;
